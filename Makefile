@@ -1,0 +1,52 @@
+# Kinerja: `make demo` runs the demo, `make test` runs the whole test suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SOP_FILE := kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml
+DEMO_ENV := KINERJA_DEMO=1 DEBUG=0 DJANGO_SETTINGS_MODULE=kinerja.settings
+PYTEST_ARGS ?=
+
+.PHONY: install install-test system-packages demo test lint check-deploy clean
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Kinerja needs Python 3.11 ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+
+install-test: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+
+# Debian packages the tests use: Chromium for the browser tests, gettext for the catalog check.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages the tests need:$$missing (apt-get, needs root)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+	  || { echo "Could not install$$missing. Install them with: apt-get install$$missing"; exit 1; }; \
+	fi
+
+demo: install
+	mkdir -p data
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v0
+	$(DEMO_ENV) $(PY) manage.py demo_setup
+	$(DEMO_ENV) $(PY) manage.py demo_accounts
+	@echo "Kinerja demo on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-test system-packages
+	DJANGO_SETTINGS_MODULE=kinerja.test_settings $(PY) manage.py collectstatic --no-input -v0
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles data/kinerja.sqlite3

@@ -1,0 +1,36 @@
+"""Formatting only: numbers, durations, NIPs. No rules live here."""
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
+
+from kinerja.organisation.nip import format_nip
+
+register = template.Library()
+
+
+@register.filter
+def number(value, decimals=None):
+    """1234.5 -> "1.234,5" in Indonesian pages (grouping always on)."""
+    if value is None or value == "":
+        return ""
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def nip(value):
+    return format_nip(value) if value else ""
+
+
+@register.filter
+def minutes(value):
+    """Working minutes as people say them: "480 menit (8 jam)"."""
+    try:
+        total = int(value)
+    except (TypeError, ValueError):
+        return ""
+    text = ngettext("%(count)d minute", "%(count)d minutes", total) % {"count": total}
+    if total >= 60 and total % 60 == 0:
+        hours = total // 60
+        text += " (" + ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours} + ")"
+    return text

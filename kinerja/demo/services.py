@@ -1,0 +1,122 @@
+"""Builds the demo agencies. Only in demo mode: a production install has no demo passwords."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from kinerja.core.errors import DomainError
+from kinerja.organisation.models import (
+    Agency,
+    Capacity,
+    FunctionTag,
+    NumberKind,
+    Person,
+    Position,
+    PositionHolding,
+    Unit,
+)
+from kinerja.organisation.setup import ensure_agency_admin_group
+from kinerja.sops.services import sop_load
+
+from .data import DEMO_AGENCIES
+
+SEED_SOP = Path(settings.BASE_DIR) / "kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml"
+FUNCTION_TAGS = {"data": "Data dan informasi", "planning": "Perencanaan"}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    name: str
+    position: str
+    unit: str
+    agency: str
+
+
+def require_demo_mode() -> None:
+    if not settings.DEMO_MODE:
+        raise DomainError("Demo accounts exist only in demo mode (KINERJA_DEMO=1).",
+                          code="not_demo_mode")
+
+
+@transaction.atomic
+def demo_setup() -> list[DemoAccount]:
+    """Create (or bring back to their demo state) the demo agencies, people and SOP."""
+    require_demo_mode()
+    ensure_agency_admin_group()
+    tags = {code: FunctionTag.objects.get_or_create(code=code, defaults={"name": name})[0]
+            for code, name in FUNCTION_TAGS.items()}
+    for spec in DEMO_AGENCIES:
+        agency = _agency(spec, tags)
+        sop_load(agency=agency, text=SEED_SOP.read_text(encoding="utf-8"),
+                 source_name=SEED_SOP.name)
+    return demo_accounts()
+
+
+def _agency(spec: dict, tags: dict) -> Agency:
+    agency, _ = Agency.objects.update_or_create(code=spec["code"], defaults={
+        key: spec[key] for key in ("name", "short_name", "government_name", "address")})
+    units: dict[str, Unit] = {}
+    for order, (code, name, kind, parent, functions) in enumerate(spec["units"]):
+        unit, _ = Unit.objects.update_or_create(agency=agency, code=code, defaults={
+            "name": name, "kind": kind, "parent": units.get(parent), "order": order})
+        unit.functions.set([tags[tag] for tag in functions])
+        units[code] = unit
+    today = timezone.localdate()
+    user_model = get_user_model()
+    admin_group = ensure_agency_admin_group()
+    for row in spec["people"]:
+        (username, prefix, name, suffix, nip, rank, unit_code, kind, title, acting) = row
+        user, _ = user_model.objects.get_or_create(username=username)
+        if not acting:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.is_staff = username in spec["admins"]
+            user.save()
+            if user.is_staff:
+                user.groups.add(admin_group)
+            number_kind = NumberKind.NIP if nip else NumberKind.NONE
+            if nip.startswith("pppk:"):
+                number_kind, nip = NumberKind.PPPK, nip.removeprefix("pppk:")
+            Person.objects.update_or_create(user=user, defaults={
+                "agency": agency, "name": name, "title_prefix": prefix,
+                "title_suffix": suffix, "employee_number": nip or None,
+                "number_kind": number_kind, "rank": rank})
+        person = Person.objects.get(user=user)
+        person.full_clean()
+        position, _ = Position.objects.get_or_create(unit=units[unit_code], kind=kind,
+                                                     title=title)
+        if acting:
+            PositionHolding.objects.update_or_create(
+                person=person, position=position, capacity=Capacity(acting), defaults={
+                    "start_date": today - timedelta(days=60),
+                    "end_date": today + timedelta(days=180),
+                    "decree": "SK Bupati Banggai (demo)"})
+        else:
+            PositionHolding.objects.update_or_create(
+                person=person, position=position, capacity=Capacity.DEFINITIVE,
+                defaults={"start_date": today.replace(year=today.year - 2)})
+    return agency
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """Every demo log-in with its password, in the order of the demo data."""
+    require_demo_mode()
+    accounts = []
+    for spec in DEMO_AGENCIES:
+        for username, *_rest in spec["people"]:
+            person = Person.objects.filter(user__username=username).select_related(
+                "agency").first()
+            if person is None or any(a.username == username for a in accounts):
+                continue
+            holdings = list(person.holdings_on())
+            position = "; ".join(h.signing_title for h in holdings)
+            unit = "; ".join(h.position.unit.name for h in holdings)
+            accounts.append(DemoAccount(username, settings.DEMO_PASSWORD, person.full_name,
+                                        position, unit, person.agency.short_name))
+    return accounts

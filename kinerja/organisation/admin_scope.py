@@ -1,0 +1,78 @@
+"""Master data is kept in the Django admin by each agency's administrators, limited to their
+agency. The installation's superuser creates agencies and their first administrator only."""
+
+from django.contrib import admin
+
+from .models import Agency
+
+AGENCY_ADMIN_GROUP = "Administrator OPD"
+
+# The models an agency administrator manages, with the permissions they get on each.
+AGENCY_ADMIN_PERMISSIONS = {
+    "organisation": {"unit": "avcd", "position": "avcd", "person": "avcd",
+                     "positionholding": "avcd", "functiontag": "v", "agency": "vc"},
+    "sops": {"sop": "v", "sopversion": "v", "sopactor": "v", "sopstep": "v"},
+    "core": {"auditevent": "v"},
+}
+
+
+def is_agency_admin(user) -> bool:
+    if not user.is_authenticated or not user.is_staff:
+        return False
+    return user.groups.filter(name=AGENCY_ADMIN_GROUP).exists() and admin_agency_id(user)
+
+
+def admin_agency_id(user) -> int | None:
+    person = getattr(user, "person", None)
+    return person.agency_id if person is not None else None
+
+
+class AgencyScopedAdmin(admin.ModelAdmin):
+    """Shows and edits only the rows of the administrator's own agency.
+
+    `agency_path` is the lookup from the model to its agency ("agency", "unit__agency", ...).
+    Choices of foreign keys are limited the same way, so nothing of another agency can even
+    be picked.
+    """
+
+    agency_path = "agency"
+    scoped_choices = {
+        "agency": "id",
+        "parent": "agency",
+        "unit": "agency",
+        "position": "unit__agency",
+        "person": "agency",
+    }
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        agency_id = admin_agency_id(request.user)
+        if agency_id is None:
+            return queryset.none()
+        if self.agency_path == "id":
+            return queryset.filter(id=agency_id)
+        return queryset.filter(**{self.agency_path: agency_id})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        lookup = self.scoped_choices.get(db_field.name)
+        if field is not None and lookup and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(**{lookup: admin_agency_id(request.user)})
+        return field
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser and self.agency_path == "agency":
+            exclude.append("agency")
+        return exclude
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser and self.agency_path == "agency":
+            obj.agency = Agency.objects.get(id=admin_agency_id(request.user))
+        super().save_model(request, obj, form, change)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or (
+            is_agency_admin(request.user) and super().has_module_permission(request))

@@ -1,0 +1,25 @@
+from django.template.response import TemplateResponse
+
+from kinerja.organisation.decorators import person_required
+
+from .selectors import sop_list_for_viewer, sop_version_get_for_viewer
+
+
+@person_required
+def sop_list(request):
+    return TemplateResponse(request, "sops/sop_list.html",
+                            {"sops": sop_list_for_viewer(viewer=request.viewer)})
+
+
+@person_required
+def sop_detail(request, sop_id: int, version: int | None = None):
+    sop_version = sop_version_get_for_viewer(viewer=request.viewer, sop_id=sop_id,
+                                             version=version)
+    other_versions = sop_version.sop.versions.order_by("-version").only("version", "loaded_at")
+    return TemplateResponse(request, "sops/sop_detail.html", {
+        "version": sop_version,
+        "sop": sop_version.sop,
+        "steps": sop_version.steps.all(),
+        "actors": sop_version.actors.all(),
+        "other_versions": other_versions,
+    })

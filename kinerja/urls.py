@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kinerja.api.api import api
+from kinerja.core.views import healthz
+
+admin.site.site_header = "Kinerja"
+admin.site.site_title = "Kinerja"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("kinerja.accounts.urls")),
+    path("organisation/", include("kinerja.organisation.urls")),
+    path("sops/", include("kinerja.sops.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("kinerja.core.urls")),
+]
