@@ -14,9 +14,11 @@ from kinerja.organisation.selectors import (
 )
 from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_viewer
 
+from .docs import docs_view
 from .schemas import MeOut, SopSummaryOut, SopVersionOut, UnitDetailOut, UnitOut
 
-api = NinjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=django_auth)
+api = NinjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=django_auth,
+               docs_decorator=docs_view)
 
 
 @api.exception_handler(DomainError)

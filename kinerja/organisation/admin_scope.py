@@ -68,10 +68,19 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             exclude.append("agency")
         return exclude
 
-    def save_model(self, request, obj, form, change):
-        if not request.user.is_superuser and self.agency_path == "agency":
-            obj.agency = Agency.objects.get(id=admin_agency_id(request.user))
-        super().save_model(request, obj, form, change)
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser or self.agency_path != "agency":
+            return form_class
+        agency = Agency.objects.get(id=admin_agency_id(request.user))
+
+        class AgencyForm(form_class):
+            # Set before validation, so that the model's clean() sees the agency.
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.instance.agency = agency
+
+        return AgencyForm
 
     def has_module_permission(self, request):
         return request.user.is_superuser or (

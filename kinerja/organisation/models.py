@@ -208,7 +208,7 @@ class Person(models.Model):
                                     help_text=_("e.g. S.Sos., M.Si."))
     number_kind = models.CharField(_("kind of number"), max_length=8, choices=NumberKind.choices,
                                    default=NumberKind.NIP)
-    employee_number = models.CharField(_("NIP"), max_length=18, blank=True, null=True,
+    employee_number = models.CharField(_("NIP"), max_length=24, blank=True, null=True,
                                        unique=True, help_text=_("18 digits, without spaces."))
     rank = models.CharField(_("rank and grade"), max_length=6, choices=Rank.choices, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -1,0 +1,130 @@
+"""Every page and API route refuses people of another agency, unit or role.
+
+`ROUTES` lists each route with who must be refused; a test below fails when a route is added
+to the URL configuration without an entry here.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kinerja.sops.services import sop_load
+
+pytestmark = pytest.mark.django_db
+
+# name -> (kwargs builder, persona allowed, personas refused with 403, personas refused 404)
+PAGES = {
+    "core:home": (lambda o, s: {}, "staff_x", [], []),
+    "core:my_tasks": (lambda o, s: {}, "staff_x", [], []),
+    "organisation:unit_list": (lambda o, s: {}, "kabid_x", [], []),
+    "organisation:unit_detail": (lambda o, s: {"unit_id": o.division_x.id}, "kabid_x",
+                                 ["kabid_y", "staff_y", "secretary"], ["outsider"]),
+    "sops:sop_list": (lambda o, s: {}, "staff_y", [], []),
+    "sops:sop_detail": (lambda o, s: {"sop_id": s.sop_id}, "staff_y", [], ["outsider"]),
+    "sops:sop_version_detail": (lambda o, s: {"sop_id": s.sop_id, "version": 1}, "staff_y",
+                                [], ["outsider"]),
+}
+
+API = {
+    "api:me": (lambda o, s: {}, "staff_x", [], []),
+    "api:units": (lambda o, s: {}, "staff_x", [], []),
+    "api:unit": (lambda o, s: {"unit_id": o.division_x.id}, "staff_x",
+                 ["kabid_y", "staff_y"], ["outsider"]),
+    "api:sops": (lambda o, s: {}, "staff_x", [], []),
+    "api:sop_current": (lambda o, s: {"sop_id": s.sop_id}, "staff_x", [], ["outsider"]),
+    "api:sop_version": (lambda o, s: {"sop_id": s.sop_id, "version": 1}, "staff_x", [],
+                        ["outsider"]),
+}
+
+# Routes covered by their own tests (named there), not by the table above.
+ELSEWHERE = {
+    "healthz",  # public by design: core/tests/test_healthz.py
+    "accounts:login", "accounts:logout", "accounts:password_change",
+    "accounts:password_change_done", "accounts:set_language",  # accounts/tests/test_login.py
+    "api:openapi-json", "api:openapi-view",  # the API's own description, login required
+    "api:api-root",  # django-ninja's root: answers 404, tested below
+}
+
+
+@pytest.fixture
+def sop_version(org, seed_sop_text):
+    return sop_load(agency=org.agency, text=seed_sop_text).version
+
+
+def _names(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _names(pattern.url_patterns, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{prefix}{pattern.name}"
+
+
+def test_every_route_has_an_authorization_test():
+    routes = set(_names(get_resolver().url_patterns))
+    covered = set(PAGES) | set(API) | ELSEWHERE
+    assert routes - covered == set(), "add these routes to the authorization table"
+    assert covered - routes == set(), "these routes no longer exist"
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_pages_refuse_other_units_and_agencies(client, org, sop_version, name):
+    kwargs, allowed, forbidden, hidden = PAGES[name]
+    url = reverse(name, kwargs=kwargs(org, sop_version))
+
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+    client.force_login(getattr(org, allowed).user)
+    assert client.get(url).status_code in (200, 302)
+    for persona in forbidden:
+        client.force_login(getattr(org, persona).user)
+        assert client.get(url).status_code == 403, persona
+    for persona in hidden:
+        client.force_login(getattr(org, persona).user)
+        assert client.get(url).status_code == 404, persona
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_pages_refuse_a_login_without_a_person(client, org, sop_version, django_user_model,
+                                               name):
+    kwargs = PAGES[name][0](org, sop_version)
+    client.force_login(django_user_model.objects.create_user("nobody"))
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 403
+    assert "core/no_person.html" in [template.name for template in response.templates]
+
+
+@pytest.mark.parametrize("name", sorted(API))
+def test_api_refuses_other_units_and_agencies(client, org, sop_version, django_user_model,
+                                              name):
+    kwargs, allowed, forbidden, hidden = API[name]
+    url = reverse(name, kwargs=kwargs(org, sop_version))
+
+    assert client.get(url).status_code == 401
+    client.force_login(getattr(org, allowed).user)
+    assert client.get(url).status_code == 200
+    for persona in forbidden:
+        client.force_login(getattr(org, persona).user)
+        response = client.get(url)
+        assert response.status_code == 403, persona
+        assert response.json()["code"] == "forbidden"
+    for persona in hidden:
+        client.force_login(getattr(org, persona).user)
+        assert client.get(url).status_code == 404, persona
+    client.force_login(django_user_model.objects.create_user("nobody"))
+    assert client.get(url).status_code == 403
+
+
+def test_openapi_description_needs_a_login(client, org):
+    for name in ("api:openapi-json", "api:openapi-view"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(reverse("api:api-root")).status_code == 404
+    client.force_login(org.staff_x.user)
+    schema = client.get(reverse("api:openapi-json")).json()
+    assert "/api/v1/units/{unit_id}" in schema["paths"]
+    docs = client.get(reverse("api:openapi-view"))
+    assert docs.status_code == 200
+    assert "'unsafe-inline'" in docs["Content-Security-Policy"]
