@@ -7,7 +7,7 @@ SOP_FILE := kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml
 DEMO_ENV := KINERJA_DEMO=1 DEBUG=0 DJANGO_SETTINGS_MODULE=kinerja.settings
 PYTEST_ARGS ?=
 
-.PHONY: install install-test system-packages demo test lint check-deploy clean
+.PHONY: install install-test system-packages demo test lint messages clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Kinerja needs Python 3.11 ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
@@ -50,3 +50,10 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) staticfiles data/kinerja.sqlite3
+
+# After changing UI text: extract the messages, translate the new ones in
+# locale/id/LC_MESSAGES/django.po, then compile (the .mo file is committed).
+messages: install-test
+	DJANGO_SETTINGS_MODULE=kinerja.test_settings $(PY) manage.py makemessages -l id --no-obsolete \
+	  -i ".venv/*" -i "staticfiles/*" -i "data/*" -i "node_modules/*" -i "static/*" -i "docs/*"
+	msgfmt --check -o locale/id/LC_MESSAGES/django.mo locale/id/LC_MESSAGES/django.po

@@ -61,7 +61,6 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG or DEMO_MODE else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
-SITE_ROOT = os.environ.get("SITE_ROOT", "http://127.0.0.1:8000")
 
 DATA_DIR = Path(os.environ.get("KINERJA_DATA_DIR", BASE_DIR / "data"))
 
@@ -167,7 +166,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header it sets with the client's
+# address (e.g. HTTP_X_FORWARDED_FOR), or every lock-out would be per user name only.
+AXES_IPWARE_META_PRECEDENCE_ORDER = [*envlist("CLIENT_IP_HEADER", []), "REMOTE_ADDR"]
 
 # Sessions: idle expiry (every request extends it) and at browser close.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 60) * 60
@@ -228,7 +229,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain",
+                           "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

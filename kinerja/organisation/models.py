@@ -106,7 +106,8 @@ class Unit(models.Model):
             if self.parent is None:
                 raise ValidationError({"parent": _("This kind of unit needs a parent unit.")})
             if self.parent.kind != expected:
-                raise ValidationError({"parent": _("A %(kind)s belongs under a %(parent)s.") % {
+                raise ValidationError({"parent": _("A unit of kind “%(kind)s” belongs under a unit "
+                                                  "of kind “%(parent)s”.") % {
                     "kind": UnitKind(self.kind).label, "parent": UnitKind(expected).label}})
             if self.parent.agency_id != self.agency_id:
                 raise ValidationError({"parent": _("The parent unit belongs to another agency.")})
@@ -162,7 +163,8 @@ class Position(models.Model):
         if self.kind != PositionKind.STAFF and self.unit_id:
             expected = HEAD_POSITION_OF_UNIT[UnitKind(self.unit.kind)]
             if self.kind != expected:
-                raise ValidationError({"kind": _("The head of a %(unit)s is a %(kind)s.") % {
+                raise ValidationError({"kind": _("The head post of a unit of kind “%(unit)s” is "
+                                                "“%(kind)s”.") % {
                     "unit": UnitKind(self.unit.kind).label, "kind": expected.label}})
 
     @property
@@ -238,7 +240,7 @@ class Person(models.Model):
         if self.number_kind == NumberKind.NONE:
             if self.employee_number:
                 raise ValidationError({"employee_number": _(
-                    "A person without an employee number has the number field empty.")})
+                    "Leave the number empty for a person without an employee number.")})
             self.employee_number = None
             return
         if not self.employee_number:
