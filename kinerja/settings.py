@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "kinerja.accounts",
     "kinerja.organisation",
     "kinerja.sops",
+    "kinerja.worktime",
+    "kinerja.catalogue",
+    "kinerja.collection",
     "kinerja.api",
     "kinerja.demo",
 ]
