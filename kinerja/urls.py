@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("kinerja.accounts.urls")),
     path("organisation/", include("kinerja.organisation.urls")),
     path("sops/", include("kinerja.sops.urls")),
+    path("rounds/", include("kinerja.collection.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("kinerja.core.urls")),

@@ -14,6 +14,8 @@ def navigation(request):
     if viewer.has_person:
         items += [
             {"key": "tasks", "label": _("My tasks"), "url": reverse("core:my_tasks")},
+            {"key": "rounds", "label": _("Collection rounds"),
+             "url": reverse("collection:round_list")},
             {"key": "sops", "label": _("SOPs"), "url": reverse("sops:sop_list")},
             {"key": "organisation",
              "label": _("Agency") if viewer.is_head else _("My unit"),
@@ -23,6 +25,7 @@ def navigation(request):
         items.append({"key": "admin", "label": _("Administration"),
                       "url": reverse("admin:index")})
     match = getattr(request, "resolver_match", None)
-    active = {"core": "tasks", "sops": "sops", "organisation": "organisation"}.get(
+    active = {"core": "tasks", "sops": "sops", "organisation": "organisation",
+              "collection": "rounds"}.get(
         match.app_name if match else "", "")
     return {"nav_items": items, "viewer": viewer, "active_nav": active}

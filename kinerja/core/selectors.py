@@ -1,6 +1,7 @@
+from kinerja.collection.selectors import task_list_for_viewer as collection_tasks
 from kinerja.organisation.visibility import Viewer
 
 
 def task_list_for_viewer(*, viewer: Viewer) -> list:
-    """The tasks waiting for the person. Collection rounds (the next issue) add theirs here."""
-    return []
+    """What waits for the person now, across rounds, oldest due first."""
+    return collection_tasks(viewer=viewer)

@@ -101,6 +101,7 @@ BAPPEDA = {
          "subbid-penelitian", "staff", "Pranata Komputer (PPPK)", ""),
     ],
     "admins": ["admin.bappeda"],
+    "catalogue": True,
 }
 
 KOMINFO = {

@@ -79,6 +79,7 @@ class Step(Strict):
     unit_function: str | None = None
     actor_inferred: bool = False
     participants: list[Text] = Field(default_factory=list)
+    recorded_by: str | None = None
     inputs: Text
     time_minutes: int = Field(gt=0, le=100_000)
     output: Text
@@ -198,6 +199,8 @@ def _check_structure(document: SopDocument) -> list[tuple[Path, str]]:
         if step.actor not in actor_keys:
             problems.append(((*where, "actor"), f"unknown actor '{step.actor}' (actors: "
                              f"{', '.join(actor_keys)})"))
+        if step.recorded_by is not None and step.recorded_by not in actor_keys:
+            problems.append(((*where, "recorded_by"), f"unknown actor '{step.recorded_by}'"))
         for participant in step.participants:
             if participant not in actor_keys:
                 problems.append(((*where, "participants"), f"unknown actor '{participant}'"))

@@ -153,6 +153,11 @@ class SopStep(models.Model):
         _("actor inferred"), default=False,
         help_text=_("The source lost the flowchart; the actor was read from the wording."))
     participants = models.JSONField(_("participants"), default=list)
+    recorded_by = models.ForeignKey(
+        SopActor, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+        help_text=_("Who records the step in Kinerja when the actor is a group (a meeting); "
+                    "empty means the actor."))
     inputs = models.CharField(_("required inputs"), max_length=250)
     time_standard_minutes = models.PositiveIntegerField(_("time (minutes)"))
     output = models.CharField(_("output"), max_length=250)
@@ -174,6 +179,10 @@ class SopStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description}"
+
+    @property
+    def recorder(self) -> SopActor:
+        return self.recorded_by or self.actor
 
     @property
     def participant_labels(self) -> list[str]:

@@ -81,6 +81,7 @@ def _create_version(sop: Sop, document: SopDocument, content_hash: str, number: 
             actor_unit_function=(item.unit_function if item.unit_function is not None
                                  else actor_column.unit_function),
             actor_inferred=item.actor_inferred, participants=item.participants,
+            recorded_by=actors[item.recorded_by] if item.recorded_by else None,
             inputs=item.inputs, time_standard_minutes=item.time_minutes, output=item.output,
             remarks=item.remarks, kind=item.kind, scope=item.scope,
             starts_tracks=item.starts_tracks, waits_for_tracks=item.waits_for_tracks,

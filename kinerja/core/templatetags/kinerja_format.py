@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kinerja.organisation.nip import format_nip
@@ -34,3 +35,13 @@ def minutes(value):
         hours = total // 60
         text += " (" + ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours} + ")"
     return text
+
+
+@register.filter
+def minutes_left(value):
+    """A negative time left, as people say it of a late step: "45 menit terlambat"."""
+    try:
+        total = int(value)
+    except (TypeError, ValueError):
+        return ""
+    return _("%(time)s late") % {"time": minutes(abs(total))}

@@ -4,9 +4,15 @@
 to the URL configuration without an entry here.
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from kinerja.collection import services as collection
+from kinerja.collection.models import Disposition, Signature
 from kinerja.sops.services import sop_load
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +28,27 @@ PAGES = {
     "sops:sop_detail": (lambda o, s: {"sop_id": s.sop_id}, "staff_y", [], ["outsider"]),
     "sops:sop_version_detail": (lambda o, s: {"sop_id": s.sop_id, "version": 1}, "staff_y",
                                 [], ["outsider"]),
+    "collection:round_list": (lambda o, s: {}, "staff_x", [], []),
+    "collection:disposition_new": (lambda o, s: {}, "head",
+                                   ["secretary", "kabid_x", "staff_x"], []),
+    "collection:disposition_detail": (lambda o, s: {"disposition_id": s.draft.id}, "head",
+                                      ["secretary"], ["outsider"]),
+    "collection:round_detail": (lambda o, s: {"round_id": s.round.id}, "staff_y", [],
+                                ["outsider"]),
+}
+
+# POST routes: name -> (kwargs, data, persona allowed, refused with 403, refused with 404,
+# check that nothing changed)
+ACTIONS = {
+    "collection:disposition_sign": (
+        lambda o, s: {"disposition_id": s.draft.id}, lambda s: {"version": s.draft.version},
+        "head", ["secretary"], ["outsider"],
+        lambda s: Disposition.objects.get(id=s.draft.id).round_id is None),
+    "collection:round_action": (
+        lambda o, s: {"round_id": s.round.id, "action": "forward"},
+        lambda s: {"version": s.round.version, "instruction": "Siapkan format."},
+        "secretary", ["head", "kabid_x", "staff_x", "kasubbid_data"], ["outsider"],
+        lambda s: not Signature.objects.filter(role="secretary").exists()),
 }
 
 API = {
@@ -45,9 +72,34 @@ ELSEWHERE = {
 }
 
 
+@dataclass
+class Context:
+    """What the routes need: the SOP version, an open round and an unsigned draft."""
+
+    sop_version: object
+    round: object
+    draft: object
+
+    @property
+    def sop_id(self):
+        return self.sop_version.sop_id
+
+
 @pytest.fixture
 def sop_version(org, seed_sop_text):
-    return sop_load(agency=org.agency, text=seed_sop_text).version
+    version = sop_load(agency=org.agency, text=seed_sop_text).version
+    today = timezone.localdate()
+
+    def draft(period):
+        return collection.disposition_create(
+            user=org.head.user, sop=version.sop, year=2026, period=period, date=today,
+            speed="biasa", security="biasa", subject="Data kinerja", instruction="Kumpulkan.",
+            deadline=today + timedelta(days=7))
+
+    first = draft("Q1")
+    round_ = collection.disposition_sign(user=org.head.user, disposition=first,
+                                        expected_version=first.version)
+    return Context(version, round_, draft("Q2"))
 
 
 def _names(patterns, prefix=""):
@@ -63,7 +115,7 @@ def _names(patterns, prefix=""):
 
 def test_every_route_has_an_authorization_test():
     routes = set(_names(get_resolver().url_patterns))
-    covered = set(PAGES) | set(API) | ELSEWHERE
+    covered = set(PAGES) | set(API) | set(ACTIONS) | ELSEWHERE
     assert routes - covered == set(), "add these routes to the authorization table"
     assert covered - routes == set(), "these routes no longer exist"
 
@@ -94,6 +146,27 @@ def test_pages_refuse_a_login_without_a_person(client, org, sop_version, django_
     response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 403
     assert "core/no_person.html" in [template.name for template in response.templates]
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_actions_refuse_other_units_roles_and_agencies(client, org, sop_version, name):
+    kwargs, data, allowed, forbidden, hidden, unchanged = ACTIONS[name]
+    url = reverse(name, kwargs=kwargs(org, sop_version))
+
+    response = client.post(url, data(sop_version))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(url).status_code in (302, 405)
+    for persona in forbidden:
+        client.force_login(getattr(org, persona).user)
+        assert client.post(url, data(sop_version)).status_code == 403, persona
+        assert unchanged(sop_version), persona
+    for persona in hidden:
+        client.force_login(getattr(org, persona).user)
+        assert client.post(url, data(sop_version)).status_code == 404, persona
+        assert unchanged(sop_version), persona
+    client.force_login(getattr(org, allowed).user)
+    assert client.post(url, data(sop_version)).status_code == 302
+    assert not unchanged(sop_version)
 
 
 @pytest.mark.parametrize("name", sorted(API))

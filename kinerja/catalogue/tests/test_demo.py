@@ -1,0 +1,51 @@
+"""The demo catalogue: a realistic Renstra for the demo Bappeda, built through the import."""
+
+import pytest
+from django.test import override_settings
+
+from kinerja.catalogue.choices import Aggregation, Polarity
+from kinerja.catalogue.demo import demo_catalogue
+from kinerja.catalogue.exporter import catalogue_export
+from kinerja.catalogue.models import Indicator, IndicatorYearTarget
+from kinerja.core.models import AuditEvent
+from kinerja.demo.services import demo_setup
+from kinerja.organisation.models import Agency
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bappeda():
+    with override_settings(DEMO_MODE=True):
+        demo_setup()
+    return Agency.objects.get(code="bappeda-banggai")
+
+
+def test_demo_catalogue_is_large_and_varied(bappeda):
+    period = demo_catalogue(agency=bappeda)
+    indicators = Indicator.objects.filter(period=period)
+    assert (period.start_year, period.end_year) == (2021, 2026)
+    assert indicators.count() >= 30
+    assert set(indicators.values_list("polarity", flat=True)) == set(Polarity.values)
+    assert set(indicators.values_list("aggregation", flat=True)) == set(Aggregation.values)
+    units = set(indicators.values_list("responsible_unit__code", flat=True))
+    assert units == {"sekretariat", "bidang-p2ep", "bidang-ppm", "bidang-ekonomi",
+                     "bidang-litbang"}
+    for indicator in indicators.prefetch_related("targets"):
+        targets = {target.year: target for target in indicator.targets.all()}
+        assert sorted(targets) == list(range(2021, 2027)), indicator.code
+        assert all(targets[year].pk_target is not None for year in (2025, 2026))
+        assert all(targets[year].pk_target is None for year in range(2021, 2025))
+    assert IndicatorYearTarget.objects.filter(indicator__period=period,
+                                              q1_target__isnull=False).count() >= 3
+    assert indicators.filter(is_iku=True).count() >= 5
+
+
+def test_demo_catalogue_again_changes_nothing(bappeda):
+    period = demo_catalogue(agency=bappeda)
+    before = (catalogue_export(period), AuditEvent.objects.count(),
+              Indicator.history.count(), IndicatorYearTarget.history.count())
+    assert demo_catalogue(agency=bappeda) == period
+    after = (catalogue_export(period), AuditEvent.objects.count(),
+             Indicator.history.count(), IndicatorYearTarget.history.count())
+    assert after[1:] == before[1:]

@@ -1,0 +1,331 @@
+"""A collection round: one run of an SOP version for an agency, year and period.
+
+The round moves only through the services in `services.py` (one function per SOP action).
+Status and versions live on the round, on each unit's track and on each step execution;
+every action is also written to `core.AuditEvent`.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kinerja.organisation.models import Agency, Person, Unit
+from kinerja.sops.models import Sop, SopStep, SopVersion
+
+
+class Period(models.TextChoices):
+    Q1 = "Q1", _("Quarter I")
+    Q2 = "Q2", _("Quarter II")
+    Q3 = "Q3", _("Quarter III")
+    Q4 = "Q4", _("Quarter IV")
+    YEAR = "Y", _("Year")
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    FINALISED = "finalised", _("Finalised")
+
+
+class Round(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="rounds",
+                               verbose_name=_("agency"))
+    sop = models.ForeignKey(Sop, on_delete=models.PROTECT, related_name="rounds")
+    sop_version = models.ForeignKey(SopVersion, on_delete=models.PROTECT, related_name="rounds",
+                                    verbose_name=_("SOP version"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.CharField(_("period"), max_length=2, choices=Period.choices)
+    status = models.CharField(_("status"), max_length=12, choices=RoundStatus.choices,
+                              default=RoundStatus.OPEN)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("collection round")
+        verbose_name_plural = _("collection rounds")
+        ordering = ["-year", "-period", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "sop", "year", "period"],
+                                    condition=Q(status="open"), name="one_open_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_period_display()} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("collection:round_detail", args=[self.id])
+
+
+class TrackStage(models.IntegerChoices):
+    """How far a unit's data has travelled; the visibility rule reads it (DataStage)."""
+
+    DRAFT = 0, _("Data entry")
+    SUBMITTED = 1, _("Recap submitted")
+    HANDED_OVER = 2, _("Handed over")
+    FINAL = 3, _("Acknowledged")
+
+
+class Track(models.Model):
+    """One reporting unit's way through the per-unit steps of a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tracks")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tracks",
+                             verbose_name=_("unit"))
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=TrackStage.choices,
+                                             default=TrackStage.DRAFT)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit track")
+        verbose_name_plural = _("unit tracks")
+        ordering = ["round", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit"], name="one_track_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.unit}"
+
+
+class ExecutionStatus(models.TextChoices):
+    OPEN = "open", _("Waiting")
+    DONE = "done", _("Done")
+    RETURNED = "returned", _("Sent back")
+
+
+class StepExecution(models.Model):
+    """One time a step was assigned and done. A return opens a new one; old ones stay."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="executions")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="executions")
+    step = models.ForeignKey(SopStep, on_delete=models.PROTECT, related_name="executions")
+    status = models.CharField(_("status"), max_length=10, choices=ExecutionStatus.choices,
+                              default=ExecutionStatus.OPEN)
+    assigned_at = models.DateTimeField(_("assigned"))
+    due_at = models.DateTimeField(_("due"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("by"))
+    acting_as = models.CharField(_("acting as"), max_length=300, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=30, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    working_minutes = models.PositiveIntegerField(_("working minutes taken"), null=True,
+                                                  blank=True)
+
+    class Meta:
+        verbose_name = _("step execution")
+        verbose_name_plural = _("step executions")
+        ordering = ["assigned_at", "id"]
+        indexes = [models.Index(fields=["round", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "track", "step"], condition=Q(status="open"),
+                                    name="one_open_execution_per_step",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.step.number} · {self.track or ''}"
+
+
+class Speed(models.TextChoices):
+    NORMAL = "biasa", _("Normal (biasa)")
+    URGENT = "segera", _("Urgent (segera)")
+    VERY_URGENT = "sangat_segera", _("Very urgent (sangat segera)")
+
+
+class Security(models.TextChoices):
+    NORMAL = "biasa", _("Normal (biasa)")
+    LIMITED = "terbatas", _("Limited (terbatas)")
+    SECRET = "rahasia", _("Secret (rahasia)")
+    TOP_SECRET = "sangat_rahasia", _("Top secret (sangat rahasia)")
+
+
+class AgendaCounter(models.Model):
+    """The per-year sequence of disposition agenda numbers of an agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "year"],
+                                               name="one_agenda_counter_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.year}: {self.last_number}"
+
+
+class Disposition(models.Model):
+    """The head's written order (lembar disposisi) that opens a round (step 1), forwarded
+    by the secretary to the data subsection (step 2)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dispositions")
+    sop = models.ForeignKey(Sop, on_delete=models.PROTECT, related_name="dispositions")
+    round = models.OneToOneField(Round, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="disposition")
+    agenda_year = models.PositiveSmallIntegerField(_("agenda year"))
+    agenda_number = models.PositiveIntegerField(_("agenda number"))
+    date = models.DateField(_("date"))
+    year = models.PositiveSmallIntegerField(_("data year"))
+    period = models.CharField(_("period"), max_length=2, choices=Period.choices)
+    speed = models.CharField(_("speed"), max_length=16, choices=Speed.choices,
+                             default=Speed.NORMAL)
+    security = models.CharField(_("security"), max_length=16, choices=Security.choices,
+                                default=Security.NORMAL)
+    subject = models.CharField(_("subject"), max_length=300)
+    instruction = models.TextField(_("instruction"))
+    deadline = models.DateField(_("deadline"))
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("from"))
+    addressed_to = models.CharField(_("to"), max_length=300)
+    forward_instruction = models.TextField(_("forwarding instruction"), blank=True)
+    forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+        ordering = ["-agenda_year", "-agenda_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "agenda_year", "agenda_number"],
+                                    name="agenda_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agenda_number}/{self.agenda_year} {self.subject}"
+
+    @property
+    def agenda(self) -> str:
+        return f"{self.agenda_number:03d}/{self.agenda_year}"
+
+    def signed_content(self) -> dict:
+        """What the head's signature covers; changing any of it would break the hash."""
+        return {
+            "agency": self.agency.code, "sop": self.sop.number, "agenda": self.agenda,
+            "date": self.date.isoformat(), "year": self.year, "period": self.period,
+            "speed": self.speed, "security": self.security, "subject": self.subject,
+            "instruction": self.instruction, "deadline": self.deadline.isoformat(),
+            "addressed_to": self.addressed_to,
+        }
+
+    def forwarded_content(self) -> dict:
+        return {**self.signed_content(), "forward_instruction": self.forward_instruction,
+                "forwarded_to": self.forwarded_to}
+
+
+class SignatureKind(models.TextChoices):
+    SIGNATURE = "signature", _("Signature")
+    INITIALS = "initials", _("Initials (paraf)")
+
+
+class Signature(models.Model):
+    """A signature or paraf: who, when, in which position (Plt./Plh. shown) and a hash of
+    what was signed."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    document = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=10, choices=SignatureKind.choices)
+    role = models.CharField(_("role"), max_length=40,
+                            help_text=_("What the signature stands for, e.g. head, secretary"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    position_title = models.CharField(_("position"), max_length=300)
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "role"],
+                                    name="one_signature_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.position_title}"
+
+
+class Meeting(models.Model):
+    """Step 4: the meeting on filling in the format."""
+
+    round = models.OneToOneField(Round, on_delete=models.PROTECT, related_name="meeting")
+    held_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=200)
+    invitees = models.ManyToManyField(Person, related_name="+", verbose_name=_("invited"))
+    attendees = models.ManyToManyField(Person, related_name="+", blank=True,
+                                       verbose_name=_("present"))
+    minutes = models.TextField(_("minutes"))
+    decisions = models.TextField(_("decisions"), blank=True)
+    recorded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[attendees])
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.place}"
+
+
+class DataRequestFormat(models.Model):
+    """Step 2's output: which indicators each unit reports for the round, what is required,
+    and by when. A meeting (step 4) may revise it: a new number, with what changed."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="formats")
+    number = models.PositiveSmallIntegerField(_("format version"))
+    due_date = models.DateField(_("due date"))
+    require_value = models.BooleanField(_("value required"), default=True)
+    require_explanation = models.BooleanField(_("explanation always required"), default=False)
+    require_evidence = models.BooleanField(_("evidence required"), default=False)
+    change_note = models.TextField(_("what changed"), blank=True)
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("data-request format")
+        verbose_name_plural = _("data-request formats")
+        ordering = ["round", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="format_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · format v{self.number}"
+
+
+class FormatItem(models.Model):
+    format = models.ForeignKey(DataRequestFormat, on_delete=models.CASCADE,
+                               related_name="items")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey("catalogue.Indicator", on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["unit__order", "indicator__order", "indicator__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["format", "indicator"],
+                                    name="indicator_once_per_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format} · {self.indicator_id}"

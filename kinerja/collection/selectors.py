@@ -1,0 +1,74 @@
+from django.db.models import Prefetch
+from django.http import Http404
+
+from kinerja.organisation.visibility import Viewer
+from kinerja.sops.models import Sop, StepKind
+
+from . import engine
+from .models import Disposition, ExecutionStatus, Round, StepExecution
+from .signing import signatures_of
+from .tasks import Task, tasks_of
+
+
+def round_list_for_viewer(*, viewer: Viewer):
+    return (Round.objects.filter(agency_id=viewer.agency_id)
+            .select_related("sop_version").order_by("-year", "-period", "-id"))
+
+
+def round_get_for_viewer(*, viewer: Viewer, round_id: int) -> Round:
+    """A round of the person's agency (404 otherwise), with what its page shows."""
+    found = (Round.objects.filter(id=round_id, agency_id=viewer.agency_id)
+             .select_related("sop_version", "sop", "agency")
+             .prefetch_related(
+                 "tracks__unit",
+                 Prefetch("executions", queryset=StepExecution.objects.select_related(
+                     "step", "track__unit", "completed_by__person").order_by("assigned_at",
+                                                                            "id")))
+             .first())
+    if found is None:
+        raise Http404
+    return found
+
+
+def disposition_get_for_viewer(*, viewer: Viewer, disposition_id: int) -> Disposition:
+    found = Disposition.objects.filter(id=disposition_id, agency_id=viewer.agency_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def draft_dispositions_for_viewer(*, viewer: Viewer):
+    return Disposition.objects.filter(agency_id=viewer.agency_id, round__isnull=True,
+                                      created_by_id=viewer.person_id)
+
+
+def sops_viewer_may_start(*, viewer: Viewer) -> list[Sop]:
+    """SOPs whose first step (a disposition) this person may do."""
+    startable = []
+    for sop in Sop.objects.filter(agency_id=viewer.agency_id):
+        version = sop.current_version
+        step = version.steps.filter(kind=StepKind.DISPOSITION).first() if version else None
+        if step is not None and engine.acting_role(viewer, step, None) is not None:
+            startable.append(sop)
+    return startable
+
+
+def task_list_for_viewer(*, viewer: Viewer) -> list[Task]:
+    """What waits for the person now, across rounds, oldest due first."""
+    if not viewer.has_person:
+        return []
+    executions = list(StepExecution.objects
+                      .filter(round__agency_id=viewer.agency_id, status=ExecutionStatus.OPEN)
+                      .select_related("round__sop_version", "step__recorded_by", "step__actor",
+                                      "track__unit")
+                      .order_by("due_at", "id"))
+    dispositions = {d.round_id: d for d in Disposition.objects.filter(
+        round__in={e.round_id for e in executions})}
+    tasks = []
+    for execution in executions:
+        tasks += tasks_of(viewer, execution, dispositions.get(execution.round_id))
+    return tasks
+
+
+def disposition_signatures(disposition: Disposition):
+    return list(signatures_of(disposition))

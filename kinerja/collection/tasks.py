@@ -1,0 +1,64 @@
+"""What each waiting step needs next, and from whom: the rows of "My tasks"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kinerja.organisation.models import PositionKind
+from kinerja.organisation.visibility import PLANNING_FUNCTION, Viewer
+from kinerja.sops.models import StepKind
+
+from . import engine
+from .models import Disposition, StepExecution
+from .signing import is_signed
+
+
+@dataclass(frozen=True)
+class Task:
+    execution: StepExecution
+    action: str
+    code: str  # which forms of the round page serve it
+
+    @property
+    def url(self) -> str:
+        return reverse("collection:round_detail", args=[self.execution.round_id]) + (
+            f"#step-{self.execution.step.number}")
+
+
+def tasks_of(viewer: Viewer, execution: StepExecution,
+             disposition: Disposition | None) -> list[Task]:
+    step, track = execution.step, execution.track
+    if step.kind == StepKind.FORWARDING and disposition is not None:
+        return _forwarding_tasks(viewer, execution, disposition)
+    actor = step.recorded_by
+    if engine.acting_role(viewer, step, track, actor=actor) is None:
+        return []
+    label, code = {
+        StepKind.SENDING: (_("Send the data-request format to the units"), "send"),
+        StepKind.MEETING: (_("Record the meeting on the format"), "meeting"),
+    }.get(step.kind, (step.description, step.kind))
+    return [Task(execution, str(label), code)]
+
+
+def _forwarding_tasks(viewer: Viewer, execution: StepExecution,
+                      disposition: Disposition) -> list[Task]:
+    step = execution.step
+    if not is_signed(disposition, "secretary"):
+        if engine.acting_role(viewer, step, None):
+            return [Task(execution, str(_("Forward the disposition to the data subsection")),
+                         "forward")]
+        return []
+    tasks = []
+    builder = next((a for a in execution.round.sop_version.actors.all()
+                    if a.key in step.participants), None)
+    if builder and engine.acting_role(viewer, step, None, actor=builder):
+        tasks.append(Task(execution, str(_("Build the data-request format")), "format"))
+    planning_head = any(r.position_kind == PositionKind.SUBSECTION_HEAD
+                        and PLANNING_FUNCTION in viewer.tree.functions[r.unit_id]
+                        for r in viewer.roles)
+    if planning_head and not is_signed(disposition, "planning"):
+        tasks.append(Task(execution, str(_("Initial the disposition (paraf)")), "initial"))
+    return tasks

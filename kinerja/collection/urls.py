@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "collection"
+urlpatterns = [
+    path("", views.round_list, name="round_list"),
+    path("dispositions/new/", views.disposition_new, name="disposition_new"),
+    path("dispositions/<int:disposition_id>/", views.disposition_detail,
+         name="disposition_detail"),
+    path("dispositions/<int:disposition_id>/sign/", views.disposition_sign,
+         name="disposition_sign"),
+    path("<int:round_id>/", views.round_detail, name="round_detail"),
+    path("<int:round_id>/actions/<slug:action>/", views.round_action, name="round_action"),
+]

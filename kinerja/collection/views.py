@@ -1,0 +1,202 @@
+"""Pages of the collection cycle. Each POST parses a form, calls one service, and reports."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kinerja.core.errors import DomainError
+from kinerja.organisation.decorators import person_required
+
+from . import selectors, services
+from .forms import (
+    DispositionForm,
+    FormatCreateForm,
+    FormatReviseForm,
+    ForwardForm,
+    IndicatorsForm,
+    MeetingForm,
+    VersionForm,
+)
+from .round_page import round_page_context
+
+
+@person_required
+def round_list(request):
+    viewer = request.viewer
+    return TemplateResponse(request, "collection/round_list.html", {
+        "rounds": selectors.round_list_for_viewer(viewer=viewer),
+        "drafts": selectors.draft_dispositions_for_viewer(viewer=viewer),
+        "can_start": bool(selectors.sops_viewer_may_start(viewer=viewer)),
+    })
+
+
+@person_required
+def disposition_new(request):
+    sops = selectors.sops_viewer_may_start(viewer=request.viewer)
+    if not sops:
+        return TemplateResponse(request, "403.html", status=403)
+    form = DispositionForm(request.POST or None, sops=sops)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            disposition = services.disposition_create(user=request.user, **data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Disposition drafted. Check it, then sign it."))
+            return redirect("collection:disposition_detail", disposition.id)
+    return TemplateResponse(request, "collection/disposition_form.html", {"form": form})
+
+
+@person_required
+def disposition_detail(request, disposition_id: int):
+    disposition = selectors.disposition_get_for_viewer(viewer=request.viewer,
+                                                       disposition_id=disposition_id)
+    if disposition.round_id:
+        return redirect("collection:round_detail", disposition.round_id)
+    if disposition.created_by_id != request.viewer.person_id:
+        return TemplateResponse(request, "403.html", status=403)
+    return TemplateResponse(request, "collection/disposition_detail.html",
+                            {"disposition": disposition})
+
+
+@require_POST
+@person_required
+def disposition_sign(request, disposition_id: int):
+    disposition = selectors.disposition_get_for_viewer(viewer=request.viewer,
+                                                       disposition_id=disposition_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return redirect("collection:disposition_detail", disposition.id)
+    try:
+        round_ = services.disposition_sign(user=request.user, disposition=disposition,
+                                           expected_version=form.cleaned_data["version"])
+    except DomainError as error:
+        messages.error(request, error.message)
+        mine = disposition.created_by_id == request.viewer.person_id
+        return TemplateResponse(
+            request, "collection/disposition_detail.html" if mine else "403.html",
+            {"disposition": disposition}, status=error.status_code)
+    messages.success(request, _("Signed. The round is open and the secretary has the "
+                                "disposition."))
+    return redirect("collection:round_detail", round_.id)
+
+
+@person_required
+def round_detail(request, round_id: int):
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    return TemplateResponse(request, "collection/round_detail.html",
+                            round_page_context(request, round_))
+
+
+def _forward(request, round_, form):
+    return services.disposition_forward(user=request.user, round_=round_,
+                                        instruction=form.cleaned_data["instruction"],
+                                        expected_version=form.cleaned_data["version"])
+
+
+def _initial(request, round_, form):
+    return services.disposition_initial(user=request.user, round_=round_,
+                                        expected_version=form.cleaned_data["version"])
+
+
+def _format_create(request, round_, form):
+    data = form.cleaned_data
+    return services.format_create(
+        user=request.user, round_=round_, due_date=data["due_date"],
+        require_value=data["require_value"], require_explanation=data["require_explanation"],
+        require_evidence=data["require_evidence"], expected_version=data["version"])
+
+
+def _format_indicators(request, round_, form):
+    return services.format_set_indicators(
+        user=request.user, round_=round_,
+        indicator_ids=[i.id for i in form.cleaned_data["indicators"]],
+        expected_version=form.cleaned_data["version"])
+
+
+def _format_finalise(request, round_, form):
+    return services.format_finalise(user=request.user, round_=round_,
+                                    expected_version=form.cleaned_data["version"])
+
+
+def _format_send(request, round_, form):
+    return services.format_send(user=request.user, round_=round_,
+                                expected_version=form.cleaned_data["version"])
+
+
+def _format_revise(request, round_, form):
+    data = form.cleaned_data
+    return services.format_revise(user=request.user, round_=round_,
+                                  indicator_ids=[i.id for i in data["indicators"]],
+                                  change_note=data["change_note"], due_date=data["due_date"],
+                                  expected_version=data["version"])
+
+
+def _meeting(request, round_, form):
+    data = form.cleaned_data
+    return services.meeting_record(
+        user=request.user, round_=round_, held_at=data["held_at"], place=data["place"],
+        invitees=list(data["invitees"]), attendees=list(data["attendees"]),
+        minutes=data["minutes"], decisions=data["decisions"],
+        expected_version=data["version"])
+
+
+def _agency(round_):
+    return {"agency": round_.agency}
+
+
+def _indicators(round_):
+    return {"indicators": services.indicators_for_round(round_)}
+
+
+# action name -> (form class, extra form kwargs, service call, success message)
+ACTIONS = {
+    "forward": (ForwardForm, None, _forward, gettext_lazy("Disposition forwarded.")),
+    "initial": (VersionForm, None, _initial, gettext_lazy("Initials recorded.")),
+    "format_create": (FormatCreateForm, None, _format_create,
+                      gettext_lazy("Format drafted.")),
+    "format_indicators": (IndicatorsForm, _indicators, _format_indicators,
+                          gettext_lazy("Indicators saved.")),
+    "format_finalise": (VersionForm, None, _format_finalise,
+                        gettext_lazy("The format is final.")),
+    "format_send": (VersionForm, None, _format_send,
+                    gettext_lazy("The format was sent to every unit.")),
+    "format_revise": (FormatReviseForm, _indicators, _format_revise,
+                      gettext_lazy("Format revised.")),
+    "meeting": (MeetingForm, _agency, _meeting,
+                gettext_lazy("Minutes recorded; data entry has started.")),
+}
+
+
+@require_POST
+@person_required
+def round_action(request, round_id: int, action: str):
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    if action not in ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect("collection:round_detail", round_.id)
+    form_class, extra, call, success = ACTIONS[action]
+    form = form_class(request.POST, **(extra(round_) if extra else {}))
+    if form.is_valid():
+        try:
+            call(request, round_, form)
+        except DomainError as error:
+            status = error.status_code
+            for detail in error.details or [error.message]:
+                messages.error(request, detail)
+        else:
+            messages.success(request, success)
+            return redirect("collection:round_detail", round_.id)
+    else:
+        status = 400
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    context = round_page_context(request, round_, failed_action=action, failed_form=form)
+    return TemplateResponse(request, "collection/round_detail.html", context, status=status)
