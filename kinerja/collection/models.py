@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kinerja.organisation.models import Agency, Person, Unit
@@ -129,9 +130,13 @@ class StepExecution(models.Model):
         ordering = ["assigned_at", "id"]
         indexes = [models.Index(fields=["round", "status"])]
         constraints = [
-            models.UniqueConstraint(fields=["round", "track", "step"], condition=Q(status="open"),
-                                    name="one_open_execution_per_step",
-                                    nulls_distinct=False),
+            # Two constraints rather than nulls_distinct=False, which SQLite lacks.
+            models.UniqueConstraint(fields=["round", "track", "step"],
+                                    condition=Q(status="open", track__isnull=False),
+                                    name="one_open_execution_per_track_step"),
+            models.UniqueConstraint(fields=["round", "step"],
+                                    condition=Q(status="open", track__isnull=True),
+                                    name="one_open_execution_per_round_step"),
         ]
 
     def __str__(self) -> str:
@@ -187,7 +192,7 @@ class Disposition(models.Model):
     instruction = models.TextField(_("instruction"))
     deadline = models.DateField(_("deadline"))
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("from"))
+                                   verbose_name=pgettext_lazy("sender", "from"))
     addressed_to = models.CharField(_("to"), max_length=300)
     forward_instruction = models.TextField(_("forwarding instruction"), blank=True)
     forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from kinerja.organisation.models import Person
 from kinerja.worktime.calendar import Calendar
 
 from .forms import (
@@ -96,6 +97,15 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
     }
 
 
+def default_invitees(round_: Round) -> list[int]:
+    """The SOP's meeting: the unit heads, the data subsection and the units' staff."""
+    heads = Person.objects.filter(
+        agency=round_.agency, holdings__position__kind__in=["division_head", "secretary"])
+    data = Person.objects.filter(agency=round_.agency,
+                                 holdings__position__unit__functions__code="data")
+    return sorted({person.id for person in [*heads, *data]})
+
+
 def _forms(round_: Round, codes: set[str], data_format) -> dict:
     version = {"version": round_.version}
     forms: dict = {}
@@ -115,7 +125,8 @@ def _forms(round_: Round, codes: set[str], data_format) -> dict:
     if "send" in codes:
         forms["format_send"] = VersionForm(initial=version)
     if "meeting" in codes:
-        forms["meeting"] = MeetingForm(initial=version, agency=round_.agency)
+        forms["meeting"] = MeetingForm(initial={**version, "invitees": default_invitees(round_)},
+                                       agency=round_.agency)
         if data_format is not None:
             forms["format_revise"] = FormatReviseForm(
                 initial={**version, "indicators": [i.indicator_id
