@@ -48,7 +48,9 @@ def test_compiled_catalog_matches_the_source():
     assert compiled.exists(), "run `manage.py compilemessages`"
     def entries(catalog):
         as_key = lambda value: value if isinstance(value, str) else tuple(value)  # noqa: E731
-        return {(m.context, as_key(m.id)): as_key(m.string) for m in catalog
+        # Babel's .mo reader leaves a message context as bytes.
+        context = lambda m: m.context.decode() if isinstance(m.context, bytes) else m.context  # noqa: E731
+        return {(context(m), as_key(m.id)): as_key(m.string) for m in catalog
                 if m.id and not m.fuzzy}
 
     with CATALOG.open("rb") as source, compiled.open("rb") as binary:
