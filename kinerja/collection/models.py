@@ -334,3 +334,105 @@ class FormatItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} · {self.indicator_id}"
+
+
+class CollectionSettings(models.Model):
+    """An agency's rules for data entry (DOMAIN.md: both thresholds are agency settings)."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE,
+                                  related_name="collection_settings")
+    explain_below_achievement = models.DecimalField(
+        _("explanation required below this achievement (%)"), max_digits=6, decimal_places=2,
+        default=91)
+    explain_change_above = models.DecimalField(
+        _("explanation required when the value moves more than (%)"), max_digits=6,
+        decimal_places=2, default=50)
+    max_evidence_megabytes = models.PositiveSmallIntegerField(
+        _("largest evidence file (MB)"), default=10)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("collection settings")
+        verbose_name_plural = _("collection settings")
+
+    def __str__(self) -> str:
+        return str(self.agency)
+
+
+class IndicatorValue(models.Model):
+    """A unit's realised value of one indicator in one round (step 5), with its explanation.
+    Each value carries its own version, so people editing different values never collide."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey("catalogue.Indicator", on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("indicator"))
+    value = models.DecimalField(_("realisation"), max_digits=20, decimal_places=4, null=True,
+                                blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    change_reason = models.TextField(
+        _("reason for changing the quarters' value"), blank=True,
+        help_text=_("In a year round, why the value differs from the one added up from the "
+                    "quarters."))
+    prefilled_value = models.DecimalField(_("value from the quarters"), max_digits=20,
+                                          decimal_places=4, null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["track", "indicator__order", "indicator__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "indicator"], name="one_value_per_track"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} · {self.indicator_id}: {self.value}"
+
+
+class Evidence(models.Model):
+    """A supporting file (PDF or image) of a value, served only through a permission check."""
+
+    value = models.ForeignKey(IndicatorValue, on_delete=models.CASCADE,
+                              related_name="evidence")
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReturnRecord(models.Model):
+    """A validation (step 7) or hand-over (step 8) sent back, with the reason, the comments
+    per indicator and the values as they stood, so the next reviewer sees what changed."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="returns")
+    execution = models.OneToOneField(StepExecution, on_delete=models.PROTECT,
+                                     related_name="return_record")
+    reason = models.TextField(_("reason"))
+    comments = models.JSONField(_("comments per indicator"), default=dict, blank=True)
+    snapshot = models.JSONField(_("values when returned"), default=dict)
+    returned_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["returned_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.track}: {self.reason[:40]}"

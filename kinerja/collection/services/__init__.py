@@ -1,0 +1,32 @@
+"""One function per SOP action. Views, the API and the tests all call these.
+
+Each one: takes the acting user, checks their position against the step's actor, checks the
+state and the version the user saw, changes the rows under a lock in one transaction, records
+the step execution and an audit event, and opens what follows.
+
+Where each step lives:
+  disposition.py  steps 1–2  the head's disposition, forwarding, initials
+  format.py       steps 2–4  the data-request format, sending it, revising it
+  meeting.py      step 4     the meeting
+  data_entry.py   steps 5–6  values, evidence, the unit recap
+  validation.py   step 7     approval or return by the unit head
+"""
+
+from .common import waiting_executions  # noqa: F401
+from .disposition import (  # noqa: F401
+    disposition_create,
+    disposition_forward,
+    disposition_initial,
+    disposition_sign,
+    disposition_update,
+)
+from .format import (  # noqa: F401
+    current_format,
+    format_create,
+    format_finalise,
+    format_revise,
+    format_send,
+    format_set_indicators,
+    indicators_for_round,
+)
+from .meeting import meeting_record  # noqa: F401

@@ -1,0 +1,191 @@
+"""Steps 1 and 2: the head's disposition, its forwarding by the secretary and the initials."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kinerja.core.errors import OutOfTurn, PermissionDenied
+from kinerja.organisation.models import PositionKind
+from kinerja.organisation.visibility import PLANNING_FUNCTION, Viewer
+from kinerja.sops.models import Sop, StepKind
+
+from .. import engine
+from ..models import (
+    AgendaCounter,
+    Disposition,
+    Round,
+    RoundStatus,
+    SignatureKind,
+)
+from ..signing import is_signed, sign
+from .common import (
+    HEAD_SIGNATURE,
+    PLANNING_INITIALS,
+    SECRETARY_INITIALS,
+    _bump,
+    _check_version,
+    _event,
+    _locked_round,
+    _position_title,
+    _role_for,
+    _step_of_kind,
+    _waiting,
+)
+
+# -- step 1: the head's disposition ----------------------------------------------------------
+
+@transaction.atomic
+def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, speed: str,
+                       security: str, subject: str, instruction: str,
+                       deadline: date) -> Disposition:
+    """The head writes the disposition (a draft until signed)."""
+    viewer = Viewer.for_user(user)
+    if sop.agency_id != viewer.agency_id:
+        raise PermissionDenied(_("This SOP belongs to another agency."))
+    version = sop.current_version
+    step = _step_of_kind(version, StepKind.DISPOSITION)
+    _role_for(viewer, step)
+    if deadline < date:
+        raise OutOfTurn(_("The deadline is before the date of the disposition."),
+                        code="invalid_deadline")
+    _refuse_second_round(sop, year, period)
+    counter, _created = AgendaCounter.objects.select_for_update().get_or_create(
+        agency=sop.agency, year=date.year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    forwarding_step = version.steps.filter(number=step.number + 1).first()
+    addressed_to = _position_title(sop.agency, forwarding_step.actor_position) if (
+        forwarding_step) else ""
+    disposition = Disposition.objects.create(
+        agency=sop.agency, sop=sop, agenda_year=date.year, agenda_number=counter.last_number,
+        date=date, year=year, period=period, speed=speed, security=security, subject=subject,
+        instruction=instruction, deadline=deadline, created_by=user.person,
+        addressed_to=addressed_to)
+    _event("disposition.created", disposition, user=user, round_=None,
+           summary=f"Disposition {disposition.agenda} drafted: {subject}")
+    return disposition
+
+
+def _refuse_second_round(sop: Sop, year: int, period: str) -> None:
+    if Round.objects.filter(sop=sop, year=year, period=period,
+                            status=RoundStatus.OPEN).exists():
+        raise OutOfTurn(_("A round for this SOP, year and period is already in progress."),
+                        code="round_exists")
+
+
+EDITABLE_DISPOSITION_FIELDS = ("date", "speed", "security", "subject", "instruction",
+                               "deadline", "year", "period")
+
+
+@transaction.atomic
+def disposition_update(*, user, disposition: Disposition, expected_version: int,
+                       **changes) -> Disposition:
+    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    _check_version(disposition, expected_version)
+    if disposition.created_by_id != getattr(user.person, "id", None):
+        raise PermissionDenied(_("Only the author edits a draft disposition."))
+    if is_signed(disposition, HEAD_SIGNATURE):
+        raise OutOfTurn(_("A signed disposition cannot be edited."), code="signed")
+    unknown = set(changes) - set(EDITABLE_DISPOSITION_FIELDS)
+    if unknown:
+        raise OutOfTurn(_("These fields cannot be changed: %(fields)s")
+                        % {"fields": ", ".join(sorted(unknown))}, code="invalid_field")
+    old = {field: str(getattr(disposition, field)) for field in changes}
+    for field, value in changes.items():
+        setattr(disposition, field, value)
+    disposition.version += 1
+    disposition.save()
+    _event("disposition.updated", disposition, user=user, round_=None,
+           summary=f"Disposition {disposition.agenda} changed",
+           old=old, new={field: str(value) for field, value in changes.items()})
+    return disposition
+
+
+@transaction.atomic
+def disposition_sign(*, user, disposition: Disposition, expected_version: int) -> Round:
+    """The head signs; this opens the round and passes the disposition to the secretary."""
+    disposition = Disposition.objects.select_for_update().select_related("sop").get(
+        pk=disposition.pk)
+    _check_version(disposition, expected_version)
+    version = disposition.sop.current_version
+    step = _step_of_kind(version, StepKind.DISPOSITION)
+    role = _role_for(Viewer.for_user(user), step)
+    if disposition.created_by_id != user.person.id:
+        raise PermissionDenied(_("Only the author signs the disposition."))
+    if disposition.round_id:
+        raise OutOfTurn(_("This disposition is already signed."), code="already_signed")
+    _refuse_second_round(disposition.sop, disposition.year, disposition.period)
+    round_ = Round.objects.create(agency=disposition.agency, sop=disposition.sop,
+                                  sop_version=version, year=disposition.year,
+                                  period=disposition.period)
+    sign(document=disposition, kind=SignatureKind.SIGNATURE, role_name=HEAD_SIGNATURE,
+         user=user, role=role, content=disposition.signed_content())
+    disposition.round = round_
+    disposition.version += 1
+    disposition.save(update_fields=["round", "version"])
+    execution = engine.open_execution(round_, step, at=disposition.created_at)
+    engine.complete(execution, user=user, role=role, outcome="signed")
+    engine.advance(execution)
+    _event("round.opened", round_, user=user, round_=round_, step=step.number,
+           summary=f"Disposition {disposition.agenda} signed; round {round_} opened")
+    return round_
+
+
+# -- step 2: forwarding, initials, and the data-request format -------------------------------
+
+@transaction.atomic
+def disposition_forward(*, user, round_: Round, instruction: str,
+                        expected_version: int) -> Disposition:
+    """The secretary forwards the disposition to the data subsection and initials it."""
+    round_ = _locked_round(round_, expected_version)
+    step = _step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    execution = _waiting(round_, step)
+    role = _role_for(Viewer.for_user(user), step)
+    if not instruction.strip():
+        raise OutOfTurn(_("Write the instruction for the data subsection."),
+                        code="instruction_required")
+    disposition = Disposition.objects.select_for_update().get(round=round_)
+    if is_signed(disposition, SECRETARY_INITIALS):
+        raise OutOfTurn(_("The disposition is already forwarded."), code="already_signed")
+    receiver = next((a for a in round_.sop_version.actors.all()
+                     if a.key in step.participants), None)
+    disposition.forward_instruction = instruction.strip()
+    disposition.forwarded_to = _position_title(round_.agency, receiver.position,
+                                               receiver.unit_function) if receiver else ""
+    disposition.version += 1
+    disposition.save(update_fields=["forward_instruction", "forwarded_to", "version"])
+    sign(document=disposition, kind=SignatureKind.INITIALS, role_name=SECRETARY_INITIALS,
+         user=user, role=role, content=disposition.forwarded_content())
+    execution.started_at = timezone.now()
+    execution.save(update_fields=["started_at"])
+    _bump(round_)
+    _event("disposition.forwarded", disposition, user=user, round_=round_, step=step.number,
+           summary=f"Disposition {disposition.agenda} forwarded to {disposition.forwarded_to}")
+    return disposition
+
+
+@transaction.atomic
+def disposition_initial(*, user, round_: Round, expected_version: int) -> Disposition:
+    """The head of the planning subsection, responsible for the activity, initials it."""
+    round_ = _locked_round(round_, expected_version)
+    viewer = Viewer.for_user(user)
+    role = next((r for r in viewer.roles if r.position_kind == PositionKind.SUBSECTION_HEAD
+                 and PLANNING_FUNCTION in viewer.tree.functions[r.unit_id]), None)
+    if role is None:
+        raise PermissionDenied(_("Only the head of the planning subsection initials here."))
+    disposition = Disposition.objects.select_for_update().get(round=round_)
+    if not is_signed(disposition, SECRETARY_INITIALS):
+        raise OutOfTurn(_("The secretary has not forwarded the disposition yet."),
+                        code="not_forwarded")
+    sign(document=disposition, kind=SignatureKind.INITIALS, role_name=PLANNING_INITIALS,
+         user=user, role=role, content=disposition.forwarded_content())
+    _bump(round_)
+    _event("disposition.initialled", disposition, user=user, round_=round_,
+           summary=f"Disposition {disposition.agenda} initialled by {role.position_title}")
+    return disposition
+
+

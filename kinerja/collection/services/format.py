@@ -1,0 +1,220 @@
+"""Steps 2 to 4: the data-request format, sending it to the units, revising it at the meeting."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kinerja.catalogue.models import Indicator
+from kinerja.core.errors import OutOfTurn
+from kinerja.organisation.visibility import Role, Viewer
+from kinerja.sops.models import StepKind
+
+from .. import engine
+from ..models import (
+    DataRequestFormat,
+    Disposition,
+    ExecutionStatus,
+    FormatItem,
+    Round,
+    StepExecution,
+    Track,
+)
+from ..signing import is_signed
+from .common import (
+    PLANNING_INITIALS,
+    SECRETARY_INITIALS,
+    _bump,
+    _event,
+    _locked_round,
+    _role_for,
+    _step_of_kind,
+    _waiting,
+)
+
+
+def _format_builder(round_: Round):
+    """The actor who builds the format: the one the disposition is forwarded to."""
+    step = _step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    receiver = next((a for a in round_.sop_version.actors.all() if a.key in step.participants),
+                    None)
+    return step, receiver
+
+
+def current_format(round_: Round) -> DataRequestFormat | None:
+    return round_.formats.order_by("-number").first()
+
+
+def indicators_for_round(round_: Round):
+    """The catalogue's indicators whose Renstra period covers the round's year."""
+    return Indicator.objects.filter(
+        period__agency=round_.agency, period__start_year__lte=round_.year,
+        period__end_year__gte=round_.year,
+    ).select_related("responsible_unit").order_by("responsible_unit__order", "order", "code")
+
+
+@transaction.atomic
+def format_create(*, user, round_: Round, due_date: date, require_value: bool = True,
+                  require_explanation: bool = False, require_evidence: bool = False,
+                  expected_version: int) -> DataRequestFormat:
+    """The data subsection drafts the format: by default every unit reports its own
+    indicators."""
+    round_ = _locked_round(round_, expected_version)
+    step, builder = _format_builder(round_)
+    _waiting(round_, step)
+    role = _role_for(Viewer.for_user(user), step, actor=builder)
+    disposition = Disposition.objects.get(round=round_)
+    if not is_signed(disposition, SECRETARY_INITIALS):
+        raise OutOfTurn(_("The secretary has not forwarded the disposition yet."),
+                        code="not_forwarded")
+    if round_.formats.exists():
+        raise OutOfTurn(_("The format of this round already exists."), code="format_exists")
+    if due_date < timezone.localdate():
+        raise OutOfTurn(_("The due date is in the past."), code="invalid_due_date")
+    indicators = list(indicators_for_round(round_))
+    if not indicators:
+        raise OutOfTurn(_("The catalogue has no indicator for %(year)d.")
+                        % {"year": round_.year}, code="no_indicators")
+    data_format = DataRequestFormat.objects.create(
+        round=round_, number=1, due_date=due_date, require_value=require_value,
+        require_explanation=require_explanation, require_evidence=require_evidence,
+        created_by=user.person)
+    FormatItem.objects.bulk_create(
+        FormatItem(format=data_format, unit_id=indicator.responsible_unit_id,
+                   indicator=indicator) for indicator in indicators)
+    _bump(round_)
+    _event("format.created", data_format, user=user, round_=round_, step=step.number,
+           summary=f"Data-request format drafted by {role.position_title}: "
+                   f"{len(indicators)} indicators", indicators=len(indicators))
+    return data_format
+
+
+def _format_for_change(round_: Round, user) -> tuple[DataRequestFormat, Role]:
+    step, builder = _format_builder(round_)
+    role = _role_for(Viewer.for_user(user), step, actor=builder)
+    data_format = current_format(round_)
+    if data_format is None:
+        raise OutOfTurn(_("The format has not been drafted yet."), code="no_format")
+    return data_format, role
+
+
+@transaction.atomic
+def format_set_indicators(*, user, round_: Round, indicator_ids: list[int],
+                          expected_version: int) -> DataRequestFormat:
+    """Choose which of the year's indicators the format asks for (before it is final)."""
+    round_ = _locked_round(round_, expected_version)
+    data_format, _role = _format_for_change(round_, user)
+    if data_format.finalised_at:
+        raise OutOfTurn(_("The format is final; the meeting may revise it."),
+                        code="format_final")
+    before = set(data_format.items.values_list("indicator_id", flat=True))
+    _replace_items(round_, data_format, indicator_ids)
+    _bump(round_)
+    _event("format.changed", data_format, user=user, round_=round_,
+           summary="Indicators of the data-request format changed",
+           old=sorted(before), new=sorted(set(indicator_ids)))
+    return data_format
+
+
+def _replace_items(round_: Round, data_format: DataRequestFormat,
+                   indicator_ids: list[int]) -> None:
+    indicators = {i.id: i for i in indicators_for_round(round_).filter(id__in=indicator_ids)}
+    unknown = set(indicator_ids) - set(indicators)
+    if unknown or not indicator_ids:
+        raise OutOfTurn(_("Choose indicators of this agency's catalogue for the round's year."),
+                        code="invalid_indicators")
+    data_format.items.all().delete()
+    FormatItem.objects.bulk_create(
+        FormatItem(format=data_format, unit_id=indicator.responsible_unit_id,
+                   indicator=indicator) for indicator in indicators.values())
+
+
+@transaction.atomic
+def format_finalise(*, user, round_: Round, expected_version: int) -> DataRequestFormat:
+    """The format is ready: step 2 is done and step 3 (sending) waits for the data
+    subsection."""
+    round_ = _locked_round(round_, expected_version)
+    data_format, role = _format_for_change(round_, user)
+    step = _step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    execution = _waiting(round_, step)
+    data_format.finalised_at = timezone.now()
+    data_format.save(update_fields=["finalised_at"])
+    engine.complete(execution, user=user, role=role, outcome="format_ready")
+    engine.advance(execution)
+    _bump(round_)
+    _event("format.finalised", data_format, user=user, round_=round_, step=step.number,
+           summary=f"Data-request format v{data_format.number} final")
+    return data_format
+
+
+# -- step 3: sending the format to every unit -------------------------------------------------
+
+@transaction.atomic
+def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
+    """The data subsection sends each unit its part of the format; the tracks start."""
+    round_ = _locked_round(round_, expected_version)
+    step = _step_of_kind(round_.sop_version, StepKind.SENDING)
+    executions = list(StepExecution.objects.select_for_update().filter(
+        round=round_, step=step, status=ExecutionStatus.OPEN).select_related("track"))
+    if not executions:
+        raise OutOfTurn(_("Step %(number)d is not waiting to be done now.")
+                        % {"number": step.number})
+    role = _role_for(Viewer.for_user(user), step)
+    disposition = Disposition.objects.get(round=round_)
+    missing = []
+    if not is_signed(disposition, PLANNING_INITIALS):
+        missing.append(_("the initials of the head of the planning subsection on the "
+                         "disposition"))
+    data_format = current_format(round_)
+    if data_format is None or not data_format.finalised_at:
+        missing.append(_("the final data-request format"))
+    if missing:
+        raise OutOfTurn(_("Step %(number)d needs %(missing)s.") % {
+            "number": step.number, "missing": "; ".join(missing)}, code="inputs_missing",
+            details=missing)
+    for execution in executions:
+        engine.complete(execution, user=user, role=role, outcome="sent")
+    for execution in executions:
+        engine.advance(execution)
+    _bump(round_)
+    _event("format.sent", data_format, user=user, round_=round_, step=step.number,
+           summary=f"Data-request format sent to {len(executions)} units",
+           units=[e.track.unit_id for e in executions])
+    return [execution.track for execution in executions]
+
+
+@transaction.atomic
+def format_revise(*, user, round_: Round, indicator_ids: list[int], change_note: str,
+                  due_date: date | None = None, expected_version: int) -> DataRequestFormat:
+    """The meeting (step 4) revises the format: a new version that says what changed."""
+    round_ = _locked_round(round_, expected_version)
+    meeting_step = _step_of_kind(round_.sop_version, StepKind.MEETING)
+    _waiting(round_, meeting_step)
+    previous, role = _format_for_change(round_, user)
+    if not change_note.strip():
+        raise OutOfTurn(_("Say what the meeting changed."), code="change_note_required")
+    revised = DataRequestFormat.objects.create(
+        round=round_, number=previous.number + 1, due_date=due_date or previous.due_date,
+        require_value=previous.require_value, require_explanation=previous.require_explanation,
+        require_evidence=previous.require_evidence, created_by=user.person,
+        finalised_at=timezone.now())
+    _replace_items(round_, revised, indicator_ids)
+    before = set(previous.items.values_list("indicator__code", flat=True))
+    after = set(revised.items.values_list("indicator__code", flat=True))
+    summary = [change_note.strip()]
+    if after - before:
+        summary.append(_("Added: %(codes)s") % {"codes": ", ".join(sorted(after - before))})
+    if before - after:
+        summary.append(_("Removed: %(codes)s") % {"codes": ", ".join(sorted(before - after))})
+    revised.change_note = "\n".join(summary)
+    revised.save(update_fields=["change_note"])
+    _bump(round_)
+    _event("format.revised", revised, user=user, round_=round_, step=meeting_step.number,
+           summary=f"Format revised to v{revised.number} by {role.position_title}",
+           added=sorted(after - before), removed=sorted(before - after))
+    return revised
+
+

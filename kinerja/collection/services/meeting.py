@@ -1,0 +1,65 @@
+"""Step 4: the meeting on filling in the format."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kinerja.core.errors import OutOfTurn
+from kinerja.organisation.models import Person
+from kinerja.organisation.visibility import Viewer
+from kinerja.sops.models import StepKind
+
+from .. import engine
+from ..models import (
+    Meeting,
+    Round,
+)
+from .common import (
+    _bump,
+    _event,
+    _locked_round,
+    _role_for,
+    _step_of_kind,
+    _waiting,
+)
+
+# -- step 4: the meeting ---------------------------------------------------------------------
+
+@transaction.atomic
+def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
+                   invitees: list[Person], attendees: list[Person], minutes: str,
+                   decisions: str, expected_version: int) -> Meeting:
+    """The data subsection records the meeting's minutes; this completes step 4."""
+    round_ = _locked_round(round_, expected_version)
+    step = _step_of_kind(round_.sop_version, StepKind.MEETING)
+    execution = _waiting(round_, step)
+    role = _role_for(Viewer.for_user(user), step, actor=step.recorder)
+    problems = []
+    if not place.strip():
+        problems.append(_("Enter the place of the meeting."))
+    if not minutes.strip():
+        problems.append(_("Enter the minutes of the meeting."))
+    if not invitees:
+        problems.append(_("Name at least one invitee."))
+    if any(person.agency_id != round_.agency_id for person in [*invitees, *attendees]):
+        problems.append(_("Invitees and attendees are people of this agency."))
+    if not set(attendees) <= set(invitees):
+        problems.append(_("Everyone present must be among the invitees."))
+    if problems:
+        raise OutOfTurn(problems[0], code="invalid_meeting", details=problems)
+    meeting = Meeting.objects.create(round=round_, held_at=held_at, place=place.strip(),
+                                     minutes=minutes.strip(), decisions=decisions.strip(),
+                                     recorded_by=user.person)
+    meeting.invitees.set(invitees)
+    meeting.attendees.set(attendees)
+    engine.complete(execution, user=user, role=role, outcome="minutes_recorded")
+    engine.advance(execution)
+    _bump(round_)
+    _event("meeting.recorded", meeting, user=user, round_=round_, step=step.number,
+           summary=f"Meeting of {round_} recorded: {len(attendees)} of {len(invitees)} present")
+    return meeting
+
+
