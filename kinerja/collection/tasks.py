@@ -24,8 +24,15 @@ class Task:
 
     @property
     def url(self) -> str:
+        if self.execution.track_id and self.code in TRACK_CODES:
+            return reverse("collection:track_detail", args=[self.execution.round_id,
+                                                            self.execution.track_id])
         return reverse("collection:round_detail", args=[self.execution.round_id]) + (
             f"#step-{self.execution.step.number}")
+
+
+# The tasks done on the unit's own page rather than the round's.
+TRACK_CODES = {"enter", "submit", "validate"}
 
 
 def tasks_of(viewer: Viewer, execution: StepExecution,
@@ -39,6 +46,9 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
     label, code = {
         StepKind.SENDING: (_("Send the data-request format to the units"), "send"),
         StepKind.MEETING: (_("Record the meeting on the format"), "meeting"),
+        StepKind.DATA_ENTRY: (_("Fill in the unit's performance data"), "enter"),
+        StepKind.UNIT_RECAP: (_("Check and submit the unit recap"), "submit"),
+        StepKind.VALIDATION: (_("Validate the unit's performance data"), "validate"),
     }.get(step.kind, (step.description, step.kind))
     return [Task(execution, str(label), code)]
 
@@ -62,3 +72,10 @@ def _forwarding_tasks(viewer: Viewer, execution: StepExecution,
     if planning_head and not is_signed(disposition, "planning"):
         tasks.append(Task(execution, str(_("Initial the disposition (paraf)")), "initial"))
     return tasks
+
+
+def track_tasks(viewer: Viewer, track) -> list[Task]:
+    """The person's tasks on one unit's track."""
+    executions = StepExecution.objects.filter(track=track, status="open").select_related(
+        "step__recorded_by", "step__actor", "round__sop_version", "track")
+    return [task for execution in executions for task in tasks_of(viewer, execution, None)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import track_views, views
 
 app_name = "collection"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
          name="disposition_sign"),
     path("<int:round_id>/", views.round_detail, name="round_detail"),
     path("<int:round_id>/actions/<slug:action>/", views.round_action, name="round_action"),
+    path("<int:round_id>/units/<int:track_id>/", track_views.track_detail,
+         name="track_detail"),
+    path("<int:round_id>/units/<int:track_id>/actions/<slug:action>/",
+         track_views.track_action, name="track_action"),
+    path("evidence/<int:evidence_id>/", track_views.evidence_download,
+         name="evidence_download"),
 ]

@@ -13,6 +13,14 @@ Where each step lives:
 """
 
 from .common import waiting_executions  # noqa: F401
+from .data_entry import (  # noqa: F401
+    ValueEntry,
+    data_entry_complete,
+    evidence_add,
+    may_view_evidence,
+    unit_recap_submit,
+    values_save,
+)
 from .disposition import (  # noqa: F401
     disposition_create,
     disposition_forward,
@@ -30,3 +38,8 @@ from .format import (  # noqa: F401
     indicators_for_round,
 )
 from .meeting import meeting_record  # noqa: F401
+from .validation import (  # noqa: F401
+    changes_since_return,
+    unit_recap_approve,
+    unit_recap_return,
+)

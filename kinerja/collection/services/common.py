@@ -23,24 +23,24 @@ from ..models import (
 HEAD_SIGNATURE, SECRETARY_INITIALS, PLANNING_INITIALS = "head", "secretary", "planning"
 
 
-def _check_version(obj, expected_version: int) -> None:
+def check_version(obj, expected_version: int) -> None:
     if obj.version != expected_version:
         raise StaleEdit(_("Someone else saved this first. Reload the page and try again."))
 
 
-def _bump(obj) -> None:
+def bump_version(obj) -> None:
     obj.version += 1
     obj.save(update_fields=["version"])
 
 
-def _step_of_kind(version, kind: str) -> SopStep:
+def step_of_kind(version, kind: str) -> SopStep:
     step = version.steps.filter(kind=kind).order_by("number").first()
     if step is None:
         raise OutOfTurn(_("This SOP has no step of that kind."), code="no_such_step")
     return step
 
 
-def _role_for(viewer: Viewer, step: SopStep, track=None, *, actor=None) -> Role:
+def role_for(viewer: Viewer, step: SopStep, track=None, *, actor=None) -> Role:
     role = engine.acting_role(viewer, step, track, actor=actor)
     if role is None:
         raise PermissionDenied(_("Step %(number)d is not yours to do: it belongs to %(actor)s.")
@@ -49,7 +49,7 @@ def _role_for(viewer: Viewer, step: SopStep, track=None, *, actor=None) -> Role:
     return role
 
 
-def _waiting(round_: Round, step: SopStep, track=None) -> StepExecution:
+def waiting_execution(round_: Round, step: SopStep, track=None) -> StepExecution:
     try:
         return engine.open_execution_for(round_, step, track)
     except StepExecution.DoesNotExist:
@@ -57,16 +57,16 @@ def _waiting(round_: Round, step: SopStep, track=None) -> StepExecution:
                         % {"number": step.number}) from None
 
 
-def _locked_round(round_: Round, expected_version: int) -> Round:
+def locked_round(round_: Round, expected_version: int) -> Round:
     locked = Round.objects.select_for_update().select_related("agency", "sop_version").get(
         pk=round_.pk)
     if locked.status != RoundStatus.OPEN:
         raise OutOfTurn(_("This round is finalised."), code="round_finalised")
-    _check_version(locked, expected_version)
+    check_version(locked, expected_version)
     return locked
 
 
-def _position_title(agency, kind: str, function: str = "") -> str:
+def position_title(agency, kind: str, function: str = "") -> str:
     positions = Position.objects.filter(unit__agency=agency, kind=kind)
     if function:
         positions = positions.filter(unit__functions__code=function)
@@ -74,7 +74,7 @@ def _position_title(agency, kind: str, function: str = "") -> str:
     return position.title if position else ""
 
 
-def _event(action: str, obj, *, user, round_: Round | None, summary: str, **data) -> None:
+def audit(action: str, obj, *, user, round_: Round | None, summary: str, **data) -> None:
     record_event(action=action, obj=obj, actor=user, agency=obj.agency if round_ is None
                  else round_.agency, summary=summary,
                  data={"round": round_.pk if round_ else None, **data})

@@ -26,14 +26,14 @@ from .common import (
     HEAD_SIGNATURE,
     PLANNING_INITIALS,
     SECRETARY_INITIALS,
-    _bump,
-    _check_version,
-    _event,
-    _locked_round,
-    _position_title,
-    _role_for,
-    _step_of_kind,
-    _waiting,
+    audit,
+    bump_version,
+    check_version,
+    locked_round,
+    position_title,
+    role_for,
+    step_of_kind,
+    waiting_execution,
 )
 
 # -- step 1: the head's disposition ----------------------------------------------------------
@@ -47,8 +47,8 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
     if sop.agency_id != viewer.agency_id:
         raise PermissionDenied(_("This SOP belongs to another agency."))
     version = sop.current_version
-    step = _step_of_kind(version, StepKind.DISPOSITION)
-    _role_for(viewer, step)
+    step = step_of_kind(version, StepKind.DISPOSITION)
+    role_for(viewer, step)
     if deadline < date:
         raise OutOfTurn(_("The deadline is before the date of the disposition."),
                         code="invalid_deadline")
@@ -58,14 +58,14 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     forwarding_step = version.steps.filter(number=step.number + 1).first()
-    addressed_to = _position_title(sop.agency, forwarding_step.actor_position) if (
+    addressed_to = position_title(sop.agency, forwarding_step.actor_position) if (
         forwarding_step) else ""
     disposition = Disposition.objects.create(
         agency=sop.agency, sop=sop, agenda_year=date.year, agenda_number=counter.last_number,
         date=date, year=year, period=period, speed=speed, security=security, subject=subject,
         instruction=instruction, deadline=deadline, created_by=user.person,
         addressed_to=addressed_to)
-    _event("disposition.created", disposition, user=user, round_=None,
+    audit("disposition.created", disposition, user=user, round_=None,
            summary=f"Disposition {disposition.agenda} drafted: {subject}")
     return disposition
 
@@ -85,7 +85,7 @@ EDITABLE_DISPOSITION_FIELDS = ("date", "speed", "security", "subject", "instruct
 def disposition_update(*, user, disposition: Disposition, expected_version: int,
                        **changes) -> Disposition:
     disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
-    _check_version(disposition, expected_version)
+    check_version(disposition, expected_version)
     if disposition.created_by_id != getattr(user.person, "id", None):
         raise PermissionDenied(_("Only the author edits a draft disposition."))
     if is_signed(disposition, HEAD_SIGNATURE):
@@ -99,7 +99,7 @@ def disposition_update(*, user, disposition: Disposition, expected_version: int,
         setattr(disposition, field, value)
     disposition.version += 1
     disposition.save()
-    _event("disposition.updated", disposition, user=user, round_=None,
+    audit("disposition.updated", disposition, user=user, round_=None,
            summary=f"Disposition {disposition.agenda} changed",
            old=old, new={field: str(value) for field, value in changes.items()})
     return disposition
@@ -110,10 +110,10 @@ def disposition_sign(*, user, disposition: Disposition, expected_version: int) -
     """The head signs; this opens the round and passes the disposition to the secretary."""
     disposition = Disposition.objects.select_for_update().select_related("sop").get(
         pk=disposition.pk)
-    _check_version(disposition, expected_version)
+    check_version(disposition, expected_version)
     version = disposition.sop.current_version
-    step = _step_of_kind(version, StepKind.DISPOSITION)
-    role = _role_for(Viewer.for_user(user), step)
+    step = step_of_kind(version, StepKind.DISPOSITION)
+    role = role_for(Viewer.for_user(user), step)
     if disposition.created_by_id != user.person.id:
         raise PermissionDenied(_("Only the author signs the disposition."))
     if disposition.round_id:
@@ -130,7 +130,7 @@ def disposition_sign(*, user, disposition: Disposition, expected_version: int) -
     execution = engine.open_execution(round_, step, at=disposition.created_at)
     engine.complete(execution, user=user, role=role, outcome="signed")
     engine.advance(execution)
-    _event("round.opened", round_, user=user, round_=round_, step=step.number,
+    audit("round.opened", round_, user=user, round_=round_, step=step.number,
            summary=f"Disposition {disposition.agenda} signed; round {round_} opened")
     return round_
 
@@ -141,10 +141,10 @@ def disposition_sign(*, user, disposition: Disposition, expected_version: int) -
 def disposition_forward(*, user, round_: Round, instruction: str,
                         expected_version: int) -> Disposition:
     """The secretary forwards the disposition to the data subsection and initials it."""
-    round_ = _locked_round(round_, expected_version)
-    step = _step_of_kind(round_.sop_version, StepKind.FORWARDING)
-    execution = _waiting(round_, step)
-    role = _role_for(Viewer.for_user(user), step)
+    round_ = locked_round(round_, expected_version)
+    step = step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    execution = waiting_execution(round_, step)
+    role = role_for(Viewer.for_user(user), step)
     if not instruction.strip():
         raise OutOfTurn(_("Write the instruction for the data subsection."),
                         code="instruction_required")
@@ -154,7 +154,7 @@ def disposition_forward(*, user, round_: Round, instruction: str,
     receiver = next((a for a in round_.sop_version.actors.all()
                      if a.key in step.participants), None)
     disposition.forward_instruction = instruction.strip()
-    disposition.forwarded_to = _position_title(round_.agency, receiver.position,
+    disposition.forwarded_to = position_title(round_.agency, receiver.position,
                                                receiver.unit_function) if receiver else ""
     disposition.version += 1
     disposition.save(update_fields=["forward_instruction", "forwarded_to", "version"])
@@ -162,8 +162,8 @@ def disposition_forward(*, user, round_: Round, instruction: str,
          user=user, role=role, content=disposition.forwarded_content())
     execution.started_at = timezone.now()
     execution.save(update_fields=["started_at"])
-    _bump(round_)
-    _event("disposition.forwarded", disposition, user=user, round_=round_, step=step.number,
+    bump_version(round_)
+    audit("disposition.forwarded", disposition, user=user, round_=round_, step=step.number,
            summary=f"Disposition {disposition.agenda} forwarded to {disposition.forwarded_to}")
     return disposition
 
@@ -171,7 +171,7 @@ def disposition_forward(*, user, round_: Round, instruction: str,
 @transaction.atomic
 def disposition_initial(*, user, round_: Round, expected_version: int) -> Disposition:
     """The head of the planning subsection, responsible for the activity, initials it."""
-    round_ = _locked_round(round_, expected_version)
+    round_ = locked_round(round_, expected_version)
     viewer = Viewer.for_user(user)
     role = next((r for r in viewer.roles if r.position_kind == PositionKind.SUBSECTION_HEAD
                  and PLANNING_FUNCTION in viewer.tree.functions[r.unit_id]), None)
@@ -183,8 +183,8 @@ def disposition_initial(*, user, round_: Round, expected_version: int) -> Dispos
                         code="not_forwarded")
     sign(document=disposition, kind=SignatureKind.INITIALS, role_name=PLANNING_INITIALS,
          user=user, role=role, content=disposition.forwarded_content())
-    _bump(round_)
-    _event("disposition.initialled", disposition, user=user, round_=round_,
+    bump_version(round_)
+    audit("disposition.initialled", disposition, user=user, round_=round_,
            summary=f"Disposition {disposition.agenda} initialled by {role.position_title}")
     return disposition
 

@@ -27,18 +27,18 @@ from ..signing import is_signed
 from .common import (
     PLANNING_INITIALS,
     SECRETARY_INITIALS,
-    _bump,
-    _event,
-    _locked_round,
-    _role_for,
-    _step_of_kind,
-    _waiting,
+    audit,
+    bump_version,
+    locked_round,
+    role_for,
+    step_of_kind,
+    waiting_execution,
 )
 
 
 def _format_builder(round_: Round):
     """The actor who builds the format: the one the disposition is forwarded to."""
-    step = _step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    step = step_of_kind(round_.sop_version, StepKind.FORWARDING)
     receiver = next((a for a in round_.sop_version.actors.all() if a.key in step.participants),
                     None)
     return step, receiver
@@ -62,10 +62,10 @@ def format_create(*, user, round_: Round, due_date: date, require_value: bool = 
                   expected_version: int) -> DataRequestFormat:
     """The data subsection drafts the format: by default every unit reports its own
     indicators."""
-    round_ = _locked_round(round_, expected_version)
+    round_ = locked_round(round_, expected_version)
     step, builder = _format_builder(round_)
-    _waiting(round_, step)
-    role = _role_for(Viewer.for_user(user), step, actor=builder)
+    waiting_execution(round_, step)
+    role = role_for(Viewer.for_user(user), step, actor=builder)
     disposition = Disposition.objects.get(round=round_)
     if not is_signed(disposition, SECRETARY_INITIALS):
         raise OutOfTurn(_("The secretary has not forwarded the disposition yet."),
@@ -85,8 +85,8 @@ def format_create(*, user, round_: Round, due_date: date, require_value: bool = 
     FormatItem.objects.bulk_create(
         FormatItem(format=data_format, unit_id=indicator.responsible_unit_id,
                    indicator=indicator) for indicator in indicators)
-    _bump(round_)
-    _event("format.created", data_format, user=user, round_=round_, step=step.number,
+    bump_version(round_)
+    audit("format.created", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format drafted by {role.position_title}: "
                    f"{len(indicators)} indicators", indicators=len(indicators))
     return data_format
@@ -94,7 +94,7 @@ def format_create(*, user, round_: Round, due_date: date, require_value: bool = 
 
 def _format_for_change(round_: Round, user) -> tuple[DataRequestFormat, Role]:
     step, builder = _format_builder(round_)
-    role = _role_for(Viewer.for_user(user), step, actor=builder)
+    role = role_for(Viewer.for_user(user), step, actor=builder)
     data_format = current_format(round_)
     if data_format is None:
         raise OutOfTurn(_("The format has not been drafted yet."), code="no_format")
@@ -105,15 +105,15 @@ def _format_for_change(round_: Round, user) -> tuple[DataRequestFormat, Role]:
 def format_set_indicators(*, user, round_: Round, indicator_ids: list[int],
                           expected_version: int) -> DataRequestFormat:
     """Choose which of the year's indicators the format asks for (before it is final)."""
-    round_ = _locked_round(round_, expected_version)
+    round_ = locked_round(round_, expected_version)
     data_format, _role = _format_for_change(round_, user)
     if data_format.finalised_at:
         raise OutOfTurn(_("The format is final; the meeting may revise it."),
                         code="format_final")
     before = set(data_format.items.values_list("indicator_id", flat=True))
     _replace_items(round_, data_format, indicator_ids)
-    _bump(round_)
-    _event("format.changed", data_format, user=user, round_=round_,
+    bump_version(round_)
+    audit("format.changed", data_format, user=user, round_=round_,
            summary="Indicators of the data-request format changed",
            old=sorted(before), new=sorted(set(indicator_ids)))
     return data_format
@@ -136,16 +136,16 @@ def _replace_items(round_: Round, data_format: DataRequestFormat,
 def format_finalise(*, user, round_: Round, expected_version: int) -> DataRequestFormat:
     """The format is ready: step 2 is done and step 3 (sending) waits for the data
     subsection."""
-    round_ = _locked_round(round_, expected_version)
+    round_ = locked_round(round_, expected_version)
     data_format, role = _format_for_change(round_, user)
-    step = _step_of_kind(round_.sop_version, StepKind.FORWARDING)
-    execution = _waiting(round_, step)
+    step = step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    execution = waiting_execution(round_, step)
     data_format.finalised_at = timezone.now()
     data_format.save(update_fields=["finalised_at"])
     engine.complete(execution, user=user, role=role, outcome="format_ready")
     engine.advance(execution)
-    _bump(round_)
-    _event("format.finalised", data_format, user=user, round_=round_, step=step.number,
+    bump_version(round_)
+    audit("format.finalised", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format v{data_format.number} final")
     return data_format
 
@@ -155,14 +155,14 @@ def format_finalise(*, user, round_: Round, expected_version: int) -> DataReques
 @transaction.atomic
 def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
     """The data subsection sends each unit its part of the format; the tracks start."""
-    round_ = _locked_round(round_, expected_version)
-    step = _step_of_kind(round_.sop_version, StepKind.SENDING)
+    round_ = locked_round(round_, expected_version)
+    step = step_of_kind(round_.sop_version, StepKind.SENDING)
     executions = list(StepExecution.objects.select_for_update().filter(
         round=round_, step=step, status=ExecutionStatus.OPEN).select_related("track"))
     if not executions:
         raise OutOfTurn(_("Step %(number)d is not waiting to be done now.")
                         % {"number": step.number})
-    role = _role_for(Viewer.for_user(user), step)
+    role = role_for(Viewer.for_user(user), step)
     disposition = Disposition.objects.get(round=round_)
     missing = []
     if not is_signed(disposition, PLANNING_INITIALS):
@@ -179,8 +179,8 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
         engine.complete(execution, user=user, role=role, outcome="sent")
     for execution in executions:
         engine.advance(execution)
-    _bump(round_)
-    _event("format.sent", data_format, user=user, round_=round_, step=step.number,
+    bump_version(round_)
+    audit("format.sent", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format sent to {len(executions)} units",
            units=[e.track.unit_id for e in executions])
     return [execution.track for execution in executions]
@@ -190,9 +190,9 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
 def format_revise(*, user, round_: Round, indicator_ids: list[int], change_note: str,
                   due_date: date | None = None, expected_version: int) -> DataRequestFormat:
     """The meeting (step 4) revises the format: a new version that says what changed."""
-    round_ = _locked_round(round_, expected_version)
-    meeting_step = _step_of_kind(round_.sop_version, StepKind.MEETING)
-    _waiting(round_, meeting_step)
+    round_ = locked_round(round_, expected_version)
+    meeting_step = step_of_kind(round_.sop_version, StepKind.MEETING)
+    waiting_execution(round_, meeting_step)
     previous, role = _format_for_change(round_, user)
     if not change_note.strip():
         raise OutOfTurn(_("Say what the meeting changed."), code="change_note_required")
@@ -211,8 +211,8 @@ def format_revise(*, user, round_: Round, indicator_ids: list[int], change_note:
         summary.append(_("Removed: %(codes)s") % {"codes": ", ".join(sorted(before - after))})
     revised.change_note = "\n".join(summary)
     revised.save(update_fields=["change_note"])
-    _bump(round_)
-    _event("format.revised", revised, user=user, round_=round_, step=meeting_step.number,
+    bump_version(round_)
+    audit("format.revised", revised, user=user, round_=round_, step=meeting_step.number,
            summary=f"Format revised to v{revised.number} by {role.position_title}",
            added=sorted(after - before), removed=sorted(before - after))
     return revised

@@ -18,12 +18,12 @@ from ..models import (
     Round,
 )
 from .common import (
-    _bump,
-    _event,
-    _locked_round,
-    _role_for,
-    _step_of_kind,
-    _waiting,
+    audit,
+    bump_version,
+    locked_round,
+    role_for,
+    step_of_kind,
+    waiting_execution,
 )
 
 # -- step 4: the meeting ---------------------------------------------------------------------
@@ -33,10 +33,10 @@ def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
                    invitees: list[Person], attendees: list[Person], minutes: str,
                    decisions: str, expected_version: int) -> Meeting:
     """The data subsection records the meeting's minutes; this completes step 4."""
-    round_ = _locked_round(round_, expected_version)
-    step = _step_of_kind(round_.sop_version, StepKind.MEETING)
-    execution = _waiting(round_, step)
-    role = _role_for(Viewer.for_user(user), step, actor=step.recorder)
+    round_ = locked_round(round_, expected_version)
+    step = step_of_kind(round_.sop_version, StepKind.MEETING)
+    execution = waiting_execution(round_, step)
+    role = role_for(Viewer.for_user(user), step, actor=step.recorder)
     problems = []
     if not place.strip():
         problems.append(_("Enter the place of the meeting."))
@@ -57,8 +57,8 @@ def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
     meeting.attendees.set(attendees)
     engine.complete(execution, user=user, role=role, outcome="minutes_recorded")
     engine.advance(execution)
-    _bump(round_)
-    _event("meeting.recorded", meeting, user=user, round_=round_, step=step.number,
+    bump_version(round_)
+    audit("meeting.recorded", meeting, user=user, round_=round_, step=step.number,
            summary=f"Meeting of {round_} recorded: {len(attendees)} of {len(invitees)} present")
     return meeting
 

@@ -45,3 +45,19 @@ def minutes_left(value):
     except (TypeError, ValueError):
         return ""
     return _("%(time)s late") % {"time": minutes(abs(total))}
+
+
+@register.filter
+def achievement(result):
+    """An AchievementResult as "112,50 %", or why it cannot be computed."""
+    from kinerja.catalogue.achievement import format_achievement
+
+    return format_achievement(result) if result is not None else ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key]; JSON-stored mappings have string keys, so the key's text is tried too."""
+    if not mapping:
+        return None
+    return mapping.get(key, mapping.get(str(key)))

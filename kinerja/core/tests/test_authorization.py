@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from kinerja.collection import services as collection
 from kinerja.collection.models import Disposition, Signature
-from kinerja.sops.services import sop_load
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +34,13 @@ PAGES = {
                                       ["secretary"], ["outsider"]),
     "collection:round_detail": (lambda o, s: {"round_id": s.round.id}, "staff_y", [],
                                 ["outsider"]),
+    # A unit's draft: inside the unit only, not even the head or the secretary.
+    "collection:track_detail": (lambda o, s: {"round_id": s.track.round_id,
+                                              "track_id": s.track.id}, "staff_x",
+                                ["staff_y", "kabid_y", "head", "secretary", "kasubbag_planning"],
+                                ["outsider"]),
+    "collection:evidence_download": (lambda o, s: {"evidence_id": s.evidence.id}, "kabid_x",
+                                     ["staff_y", "head", "secretary"], ["outsider"]),
 }
 
 # POST routes: name -> (kwargs, data, persona allowed, refused with 403, refused with 404,
@@ -48,7 +54,15 @@ ACTIONS = {
         lambda o, s: {"round_id": s.round.id, "action": "forward"},
         lambda s: {"version": s.round.version, "instruction": "Siapkan format."},
         "secretary", ["head", "kabid_x", "staff_x", "kasubbid_data"], ["outsider"],
-        lambda s: not Signature.objects.filter(role="secretary").exists()),
+        lambda s: not Signature.objects.filter(
+            role="secretary", object_id=Disposition.objects.get(round=s.round).id).exists()),
+    "collection:track_action": (
+        lambda o, s: {"round_id": s.track.round_id, "track_id": s.track.id,
+                      "action": "values"},
+        lambda s: {f"value-{s.track.values.get().indicator_id}": "9",
+                   f"version-{s.track.values.get().indicator_id}": "1"},
+        "staff_x", ["kabid_x", "staff_y", "kabid_y", "head"], ["outsider"],
+        lambda s: s.track.values.get().value == 5),
 }
 
 API = {
@@ -79,6 +93,8 @@ class Context:
     sop_version: object
     round: object
     draft: object
+    track: object = None
+    evidence: object = None
 
     @property
     def sop_id(self):
@@ -86,8 +102,13 @@ class Context:
 
 
 @pytest.fixture
-def sop_version(org, seed_sop_text):
-    version = sop_load(agency=org.agency, text=seed_sop_text).version
+def sop_version(org, entry_round, catalogue):
+    version = entry_round.sop_version
+    track = entry_round.tracks.get(unit=org.division_x)
+    collection.values_save(user=org.staff_x.user, track=track, entries=[
+        collection.ValueEntry(indicator_id=catalogue[0].id, value_text="5")])
+    evidence = collection.evidence_add(user=org.staff_x.user, value=track.values.get(),
+                                       name="bukti.pdf", content=b"%PDF-1.4 bukti")
     today = timezone.localdate()
 
     def draft(period):
@@ -99,7 +120,7 @@ def sop_version(org, seed_sop_text):
     first = draft("Q1")
     round_ = collection.disposition_sign(user=org.head.user, disposition=first,
                                         expected_version=first.version)
-    return Context(version, round_, draft("Q2"))
+    return Context(version, round_, draft("Q2"), track, evidence)
 
 
 def _names(patterns, prefix=""):

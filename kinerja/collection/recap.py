@@ -1,0 +1,422 @@
+"""The recap of a round: per indicator the target, realisation, achievement and category, the
+previous period, and whether an explanation is needed (DOMAIN.md §1–3).
+
+Pure reads, with a fixed number of queries whatever the number of indicators. Every formula
+comes from `kinerja.catalogue.achievement`; this module only chooses which values and which
+target go into it:
+
+- a quarter round measures `quarter_value` of the unit's quarters of the year (year to date
+  for sum indicators, the quarter's own value for last-value and average ones) against the
+  quarter's `effective_target`; a year round ("Y") measures its own value against the year's
+  target;
+- the previous period is the previous quarter of the same year, Q4 of the previous year for
+  Q1, and the previous year's "Y" round for a year round;
+- an explanation is needed when the achievement is below, or the value moved by more than, the
+  agency's `CollectionSettings` thresholds, or when the format always requires one.
+
+The quarterly-target rule and the evaluation scale are the domain defaults
+(`DEFAULT_QUARTER_RULE`, `DEFAULT_SCALE`): the agency has no setting for them yet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F
+from django.utils.translation import gettext as _
+
+from kinerja.catalogue.achievement import (
+    DEFAULT_QUARTER_RULE,
+    DEFAULT_SCALE,
+    AchievementResult,
+    Band,
+    EffectiveTarget,
+    ReportingPeriod,
+    achievement,
+    category,
+    effective_target,
+    format_achievement,
+    format_percent,
+    quarter_value,
+)
+from kinerja.catalogue.models import Goal, Indicator, IndicatorYearTarget, Objective
+from kinerja.organisation.models import Agency, Unit
+
+from .models import (
+    CollectionSettings,
+    DataRequestFormat,
+    FormatItem,
+    IndicatorValue,
+    Period,
+    Round,
+    Track,
+    TrackStage,
+)
+from .services import current_format
+
+__all__ = [
+    "LARGE_CHANGE",
+    "LOW_ACHIEVEMENT",
+    "AgencyRecap",
+    "RecapRow",
+    "TrackCompleteness",
+    "agency_recap",
+    "change_percent",
+    "explanation_required",
+    "missing_for_submission",
+    "settings_for",
+    "unit_recap",
+    "values_by_period",
+]
+
+LOW_ACHIEVEMENT = "low_achievement"
+LARGE_CHANGE = "large_change"
+
+QUARTER_RULE = DEFAULT_QUARTER_RULE
+SCALE = DEFAULT_SCALE
+HUNDRED = Decimal(100)
+
+# (unit id, indicator id) -> {period ("Q1".."Q4", "Y"): value}
+ValuesByPeriod = dict[tuple[int, int], dict[str, Decimal]]
+
+
+@dataclass
+class RecapRow:
+    """One indicator of one unit in a round.
+
+    `value` is what the unit entered in this round; `realisation` is what the achievement
+    measures (for a quarter of a sum indicator: the year to date). `previous` is the value
+    entered for the previous period and `previous_achievement` that period's achievement (None
+    when the previous period has no value). `change_percent` compares `value` with `previous`.
+    """
+
+    indicator: Indicator
+    goal: Goal
+    objective: Objective
+    unit: Unit
+    target: EffectiveTarget | None
+    realisation: Decimal | None
+    value: Decimal | None
+    achievement: AchievementResult
+    category: Band | None
+    previous: Decimal | None
+    previous_achievement: AchievementResult | None
+    change_percent: Decimal | None
+    explanation: str
+    needs_explanation: bool
+    explanation_reasons: list[str]
+    missing_value: bool
+    evidence_count: int = 0
+    record: IndicatorValue | None = None
+
+    @property
+    def lacks_explanation(self) -> bool:
+        return self.needs_explanation and not self.explanation.strip()
+
+    @property
+    def achievement_display(self) -> str:
+        """"112,50 %", or why it cannot be computed."""
+        return format_achievement(self.achievement)
+
+    @property
+    def previous_achievement_display(self) -> str:
+        if self.previous_achievement is None:
+            return ""
+        return format_achievement(self.previous_achievement)
+
+    @property
+    def change_display(self) -> str:
+        return format_percent(self.change_percent)
+
+
+@dataclass
+class TrackCompleteness:
+    """How far one unit's part of the round is filled in."""
+
+    track: Track
+    unit: Unit
+    indicators: int
+    with_value: int
+    explanations_missing: int
+    stage: int
+
+    @property
+    def values_missing(self) -> int:
+        return self.indicators - self.with_value
+
+    @property
+    def complete(self) -> bool:
+        return self.values_missing == 0 and self.explanations_missing == 0
+
+    @property
+    def stage_label(self) -> str:
+        return str(TrackStage(self.stage).label)
+
+
+@dataclass
+class AgencyRecap:
+    """Every unit's rows of a round, in catalogue order, and each track's completeness."""
+
+    round: Round
+    format: DataRequestFormat | None
+    rows: list[RecapRow]
+    completeness: list[TrackCompleteness]
+    groups: list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]] = field(
+        default_factory=list)
+
+
+# -- settings and rules ----------------------------------------------------------------------
+
+def settings_for(agency: Agency | int) -> CollectionSettings:
+    """The agency's collection settings, created with the defaults on first use."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return CollectionSettings.objects.get_or_create(agency_id=agency_id)[0]
+
+
+def change_percent(value: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """|value − previous| ÷ |previous| × 100, or None when either is missing or previous is 0
+    (a move from 0 has no percentage)."""
+    if value is None or previous is None or previous == 0:
+        return None
+    return abs(value - previous) / abs(previous) * HUNDRED
+
+
+def explanation_required(row: RecapRow, settings: CollectionSettings) -> list[str]:
+    """Why the agency's settings require an explanation of the row: `LOW_ACHIEVEMENT` when the
+    (unrounded) achievement is below `explain_below_achievement`, `LARGE_CHANGE` when the value
+    moved more than `explain_change_above` percent from the previous period. An achievement
+    that cannot be computed, or a change without a previous value, requires nothing here."""
+    reasons = []
+    percent = row.achievement.percent
+    if percent is not None and percent < Decimal(settings.explain_below_achievement):
+        reasons.append(LOW_ACHIEVEMENT)
+    if (row.change_percent is not None
+            and row.change_percent > Decimal(settings.explain_change_above)):
+        reasons.append(LARGE_CHANGE)
+    return reasons
+
+
+# -- values of the year's rounds -------------------------------------------------------------
+
+def values_by_period(*, agency: Agency | int, year: int,
+                     indicator_ids: Iterable[int]) -> ValuesByPeriod:
+    """{(unit id, indicator id): {period: value}} of the agency's rounds of the year.
+
+    For each period the latest round (highest id) counts; a value left empty is not reported
+    and so absent from the result. Two queries.
+    """
+    indicator_ids = list(indicator_ids)
+    if not indicator_ids:
+        return {}
+    latest: dict[str, int] = {}
+    for round_id, period in (Round.objects.filter(agency=agency, year=year).order_by()
+                             .values_list("id", "period")):
+        if round_id > latest.get(period, 0):
+            latest[period] = round_id
+    if not latest:
+        return {}
+    period_of_round = {round_id: period for period, round_id in latest.items()}
+    found: ValuesByPeriod = defaultdict(dict)
+    rows = (IndicatorValue.objects
+            .filter(track__round_id__in=period_of_round, indicator_id__in=indicator_ids,
+                    value__isnull=False)
+            .order_by()
+            .values_list("track__round_id", "track__unit_id", "indicator_id", "value"))
+    for round_id, unit_id, indicator_id, value in rows:
+        found[(unit_id, indicator_id)][period_of_round[round_id]] = value
+    return dict(found)
+
+
+# -- building the rows -----------------------------------------------------------------------
+
+def _quarters(values: dict[str, Decimal], up_to: int) -> dict[int, Decimal | None]:
+    return {quarter: values.get(f"Q{quarter}") for quarter in range(1, up_to + 1)}
+
+
+class _Recap:
+    """What the rows of one round need, read once: the format's items, this round's values,
+    the targets and the other periods' values."""
+
+    def __init__(self, round_: Round, *, unit_id: int | None = None):
+        self.round = round_
+        self.settings = settings_for(round_.agency_id)
+        self.format = current_format(round_)
+        self.items: list[FormatItem] = []
+        if self.format is None:
+            return
+        items = (FormatItem.objects.filter(format=self.format)
+                 .select_related("unit", "indicator__objective__goal")
+                 .order_by("indicator__objective__goal__order",
+                           "indicator__objective__goal__code",
+                           "indicator__objective__order", "indicator__objective__code",
+                           "indicator__order", "indicator__code"))
+        if unit_id is not None:
+            items = items.filter(unit_id=unit_id)
+        self.items = list(items)
+        if not self.items:
+            return
+        indicator_ids = [item.indicator_id for item in self.items]
+        values = IndicatorValue.objects.filter(track__round=round_,
+                                               indicator_id__in=indicator_ids)
+        if unit_id is not None:
+            values = values.filter(track__unit_id=unit_id)
+        self.values = {(value.unit_id, value.indicator_id): value for value in (
+            values.annotate(unit_id=F("track__unit_id"), evidence_count=Count("evidence"))
+            .order_by())}
+        year = round_.year
+        # Q1 and the year round look back to the previous year; Q2–Q4 to this year only.
+        self.year_history = year - 1 if round_.period in (Period.Q1, Period.YEAR) else year
+        self.targets = {(target.indicator_id, target.year): target for target in
+                        IndicatorYearTarget.objects.filter(
+                            indicator_id__in=indicator_ids,
+                            year__in={year, self.year_history}).order_by()}
+        self.history = values_by_period(agency=round_.agency_id, year=self.year_history,
+                                        indicator_ids=indicator_ids)
+
+    def target(self, indicator: Indicator, year: int,
+               period: ReportingPeriod) -> EffectiveTarget | None:
+        return effective_target(self.targets.get((indicator.id, year)), period,
+                                aggregation=indicator.aggregation, quarter_rule=QUARTER_RULE)
+
+    def rows(self) -> list[RecapRow]:
+        return [self.row(item) for item in self.items]
+
+    def row(self, item: FormatItem) -> RecapRow:
+        indicator = item.indicator
+        aggregation = indicator.aggregation
+        year = self.round.year
+        record = self.values.get((item.unit_id, indicator.id))
+        value = record.value if record is not None else None
+        history = self.history.get((item.unit_id, indicator.id), {})
+        if self.round.period == Period.YEAR:
+            target = self.target(indicator, year, ReportingPeriod.YEAR)
+            realisation = value
+            previous = previous_realisation = history.get(Period.YEAR)
+            previous_target = self.target(indicator, year - 1, ReportingPeriod.YEAR)
+        else:
+            quarter = int(self.round.period[1])
+            target = self.target(indicator, year, ReportingPeriod(quarter))
+            # This round's own value, not the latest round's of the period.
+            earlier = history if quarter > 1 else {}
+            realisation = quarter_value({**_quarters(earlier, quarter - 1), quarter: value},
+                                        aggregation, quarter)
+            if quarter > 1:
+                previous = history.get(f"Q{quarter - 1}")
+                previous_realisation = quarter_value(_quarters(history, quarter - 1),
+                                                     aggregation, quarter - 1)
+                previous_target = self.target(indicator, year, ReportingPeriod(quarter - 1))
+            else:
+                previous = history.get(Period.Q4)
+                previous_realisation = quarter_value(_quarters(history, 4), aggregation, 4)
+                previous_target = self.target(indicator, year - 1, ReportingPeriod.Q4)
+        result = _achievement(realisation, target, indicator.polarity)
+        previous_result = (None if previous_realisation is None else
+                           _achievement(previous_realisation, previous_target,
+                                        indicator.polarity))
+        row = RecapRow(
+            indicator=indicator, goal=indicator.objective.goal, objective=indicator.objective,
+            unit=item.unit, target=target, realisation=realisation, value=value,
+            achievement=result, category=category(result.percent, SCALE), previous=previous,
+            previous_achievement=previous_result, change_percent=change_percent(value, previous),
+            explanation=record.explanation if record is not None else "",
+            needs_explanation=False, explanation_reasons=[], missing_value=value is None,
+            evidence_count=record.evidence_count if record is not None else 0, record=record)
+        row.explanation_reasons = explanation_required(row, self.settings)
+        row.needs_explanation = bool(row.explanation_reasons) or self.format.require_explanation
+        return row
+
+
+def _achievement(realisation: Decimal | None, target: EffectiveTarget | None,
+                 polarity: str) -> AchievementResult:
+    if target is None:
+        return achievement(realisation, None, polarity)
+    return achievement(realisation, target.value, polarity, target.value_max)
+
+
+# -- the public reads ------------------------------------------------------------------------
+
+def unit_recap(track: Track) -> list[RecapRow]:
+    """The rows of the track's unit: its indicators in the round's current format, in
+    catalogue order (goal, objective, indicator). An indicator without a value yet gives a
+    row with `missing_value`."""
+    return _Recap(track.round, unit_id=track.unit_id).rows()
+
+
+def _grouped(rows: list[RecapRow]) -> list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]]:
+    groups: list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]] = []
+    for row in rows:
+        if not groups or groups[-1][0].id != row.goal.id:
+            groups.append((row.goal, []))
+        objectives = groups[-1][1]
+        if not objectives or objectives[-1][0].id != row.objective.id:
+            objectives.append((row.objective, []))
+        objectives[-1][1].append(row)
+    return groups
+
+
+def agency_recap(round_: Round) -> AgencyRecap:
+    """Every unit's rows of the round, grouped by goal and objective, and per track how many
+    indicators it reports, how many have a value and how many lack a needed explanation."""
+    recap = _Recap(round_)
+    rows = recap.rows()
+    by_unit: dict[int, list[RecapRow]] = defaultdict(list)
+    for row in rows:
+        by_unit[row.unit.id].append(row)
+    completeness = []
+    for track in round_.tracks.select_related("unit").order_by("unit__order", "unit__name"):
+        unit_rows = by_unit.get(track.unit_id, [])
+        completeness.append(TrackCompleteness(
+            track=track, unit=track.unit, indicators=len(unit_rows),
+            with_value=sum(not row.missing_value for row in unit_rows),
+            explanations_missing=sum(row.lacks_explanation for row in unit_rows),
+            stage=track.stage))
+    return AgencyRecap(round=round_, format=recap.format, rows=rows, completeness=completeness,
+                       groups=_grouped(rows))
+
+
+def _threshold(value: Any) -> str:
+    value = Decimal(value)
+    return format_percent(value, decimals=0 if value == value.to_integral_value() else 2)
+
+
+def _explanation_reasons_text(row: RecapRow, settings: CollectionSettings) -> str:
+    texts = []
+    if LOW_ACHIEVEMENT in row.explanation_reasons:
+        texts.append(_("achievement %(achievement)s below %(threshold)s") % {
+            "achievement": format_percent(row.achievement.percent),
+            "threshold": _threshold(settings.explain_below_achievement)})
+    if LARGE_CHANGE in row.explanation_reasons:
+        texts.append(_("change %(change)s above %(threshold)s") % {
+            "change": format_percent(row.change_percent),
+            "threshold": _threshold(settings.explain_change_above)})
+    if not texts:
+        texts.append(_("the format requires one"))
+    return "; ".join(texts)
+
+
+def missing_for_submission(track: Track) -> list[str]:
+    """What keeps the unit from submitting its recap, one line per problem, in row order: a
+    value the format requires (`require_value`) and absent; an explanation absent where the
+    agency's thresholds or the format (`require_explanation`) need one; evidence absent where
+    the format requires it (`require_evidence`). A value the format does not require and the
+    unit left empty needs nothing more."""
+    recap = _Recap(track.round, unit_id=track.unit_id)
+    if recap.format is None:
+        return [_("The round has no data-request format yet.")]
+    problems = []
+    for row in recap.rows():
+        if row.missing_value and not recap.format.require_value:
+            continue
+        label = str(row.indicator)
+        if row.missing_value:
+            problems.append(_("%(indicator)s: value missing") % {"indicator": label})
+        if row.lacks_explanation:
+            problems.append(_("%(indicator)s: explanation missing (%(reasons)s)") % {
+                "indicator": label, "reasons": _explanation_reasons_text(row, recap.settings)})
+        if recap.format.require_evidence and not row.evidence_count:
+            problems.append(_("%(indicator)s: evidence missing") % {"indicator": label})
+    return problems

@@ -1,0 +1,246 @@
+"""Steps 5 and 6: the unit's staff enter values, explanations and evidence, then submit the
+unit recap to the unit head."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kinerja.catalogue.choices import Aggregation, DataType
+from kinerja.catalogue.models import Indicator
+from kinerja.core.errors import OutOfTurn
+from kinerja.core.numbers import NumberFormatError, parse_number
+from kinerja.organisation.visibility import Role, Viewer
+from kinerja.sops.models import StepKind
+
+from .. import engine
+from ..models import (
+    Evidence,
+    ExecutionStatus,
+    IndicatorValue,
+    RoundStatus,
+    StepExecution,
+    Track,
+    TrackStage,
+)
+from .common import audit, check_version, role_for, step_of_kind, waiting_execution
+from .format import current_format
+
+LARGEST_VALUE = Decimal("1e15")
+EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png",
+                  b"\xff\xd8\xff": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class ValueEntry:
+    """One row of the data-entry form (or of an uploaded sheet)."""
+
+    indicator_id: int
+    value_text: str
+    explanation: str = ""
+    change_reason: str = ""
+    expected_version: int = 0  # 0: the value does not exist yet
+
+
+def locked_track(track: Track) -> Track:
+    locked = (Track.objects.select_for_update()
+              .select_related("round__sop_version", "round__agency", "unit").get(pk=track.pk))
+    if locked.round.status != RoundStatus.OPEN:
+        raise OutOfTurn(_("This round is finalised."), code="round_finalised")
+    return locked
+
+
+def editing_role(user, track: Track) -> Role:
+    """Values change only while the unit's staff are at step 5 or 6 and not yet submitted."""
+    if track.stage != TrackStage.DRAFT:
+        raise OutOfTurn(_("The unit recap is submitted and locked."), code="locked")
+    viewer = Viewer.for_user(user)
+    for kind in (StepKind.DATA_ENTRY, StepKind.UNIT_RECAP):
+        step = step_of_kind(track.round.sop_version, kind)
+        if StepExecution.objects.filter(round=track.round, track=track, step=step,
+                                        status=ExecutionStatus.OPEN).exists():
+            return role_for(viewer, step, track)
+    raise OutOfTurn(_("Data entry is not open for this unit now."), code="not_open")
+
+
+def parse_value(indicator: Indicator, text: str) -> Decimal | None:
+    """The entered text as a value of the indicator, or a ValueError saying what is wrong."""
+    if not (text or "").strip():
+        return None
+    try:
+        value = parse_number(text)
+    except NumberFormatError:
+        raise ValueError(_("“%(text)s” is not a number (write e.g. 1.234,5).")
+                         % {"text": text}) from None
+    if abs(value) >= LARGEST_VALUE:
+        raise ValueError(_("The number is too large."))
+    if indicator.data_type == DataType.PERCENT and not 0 <= value <= 100:
+        raise ValueError(_("A percentage lies between 0 and 100."))
+    if value < 0 and (indicator.data_type != DataType.NUMBER
+                      or indicator.aggregation == Aggregation.SUM):
+        raise ValueError(_("This indicator cannot be negative."))
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > indicator.decimals:
+        raise ValueError(_("At most %(count)d decimals for this indicator.")
+                         % {"count": indicator.decimals})
+    return value
+
+
+@transaction.atomic
+def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[IndicatorValue]:
+    """Save a unit's values as a draft, all or nothing. Each value is checked against the
+    version the user saw; an error on any row saves no row."""
+    track = locked_track(track)
+    role = editing_role(user, track)
+    data_format = current_format(track.round)
+    allowed = {item.indicator_id: item.indicator for item in
+               data_format.items.filter(unit=track.unit).select_related("indicator")}
+    existing = {value.indicator_id: value for value in
+                IndicatorValue.objects.select_for_update().filter(track=track)}
+    problems, changes = [], []
+    for entry in entries:
+        indicator = allowed.get(entry.indicator_id)
+        if indicator is None:
+            problems.append(_("Indicator %(id)s is not in this unit's format.")
+                            % {"id": entry.indicator_id})
+            continue
+        current = existing.get(indicator.id)
+        if (current.version if current else 0) != entry.expected_version:
+            problems.append(_("%(code)s: someone else saved this value first; reload the page.")
+                            % {"code": indicator.code})
+            continue
+        try:
+            value = parse_value(indicator, entry.value_text)
+        except ValueError as error:
+            problems.append(f"{indicator.code}: {error}")
+            continue
+        changes.append((indicator, current, value, entry))
+    if problems:
+        raise OutOfTurn(problems[0], code="invalid_values", details=problems)
+    saved = []
+    now = timezone.now()
+    for indicator, current, value, entry in changes:
+        new = {"value": value, "explanation": entry.explanation.strip(),
+               "change_reason": entry.change_reason.strip()}
+        if current is None:
+            current = IndicatorValue(track=track, indicator=indicator, version=0)
+            old = {"value": None, "explanation": "", "change_reason": ""}
+        else:
+            old = {"value": current.value, "explanation": current.explanation,
+                   "change_reason": current.change_reason}
+        if old == new and current.pk:
+            saved.append(current)
+            continue
+        for field, field_value in new.items():
+            setattr(current, field, field_value)
+        current.version += 1
+        current.updated_by, current.updated_at = user, now
+        current.save()
+        audit("value.saved", current, user=user, round_=track.round,
+              summary=f"{track.unit.name} {indicator.code}: {old['value']} → {value}",
+              track=track.pk, indicator=indicator.code, acting_as=role.position_title,
+              old={k: str(v) for k, v in old.items()},
+              new={k: str(v) for k, v in new.items()})
+        saved.append(current)
+    return saved
+
+
+def _evidence_type(head: bytes) -> str | None:
+    return next((kind for magic, kind in EVIDENCE_TYPES.items() if head.startswith(magic)),
+                None)
+
+
+@transaction.atomic
+def evidence_add(*, user, value: IndicatorValue, name: str, content: bytes) -> Evidence:
+    """Attach a PDF or image; the type is read from the content, not the name."""
+    track = locked_track(value.track)
+    editing_role(user, track)
+    from ..recap import settings_for
+
+    limit = settings_for(track.round.agency).max_evidence_megabytes * 1024 * 1024
+    if len(content) > limit:
+        raise OutOfTurn(_("The file is larger than %(size)d MB.")
+                        % {"size": limit // (1024 * 1024)}, code="file_too_large")
+    content_type = _evidence_type(content[:16])
+    if content_type is None:
+        raise OutOfTurn(_("Evidence must be a PDF, PNG or JPEG file."), code="file_type")
+    digest = hashlib.sha256(content).hexdigest()
+    evidence = Evidence(value=value, original_name=name[:255], content_type=content_type,
+                        size=len(content), sha256=digest, uploaded_by=user)
+    evidence.file.save(f"{digest[:16]}{_suffix(content_type)}", ContentFile(content),
+                       save=False)
+    evidence.save()
+    audit("evidence.added", evidence, user=user, round_=track.round,
+          summary=f"{track.unit.name} {value.indicator.code}: evidence {name}",
+          track=track.pk, sha256=digest)
+    return evidence
+
+
+def _suffix(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[content_type]
+
+
+@transaction.atomic
+def data_entry_complete(*, user, track: Track, expected_version: int) -> Track:
+    """Step 5 done: the format is filled; the unit recap (step 6) opens."""
+    track = locked_track(track)
+    check_version(track, expected_version)
+    step = step_of_kind(track.round.sop_version, StepKind.DATA_ENTRY)
+    execution = waiting_execution(track.round, step, track)
+    role = role_for(Viewer.for_user(user), step, track)
+    _refuse_when_incomplete(track)
+    engine.complete(execution, user=user, role=role, outcome="filled")
+    engine.advance(execution)
+    _bump_track(track)
+    audit("data_entry.completed", track, user=user, round_=track.round, step=step.number,
+          summary=f"{track.unit.name}: format filled")
+    return track
+
+
+@transaction.atomic
+def unit_recap_submit(*, user, track: Track, expected_version: int) -> Track:
+    """Step 6: staff submit the unit recap to the unit head; the data is then locked."""
+    track = locked_track(track)
+    check_version(track, expected_version)
+    step = step_of_kind(track.round.sop_version, StepKind.UNIT_RECAP)
+    execution = waiting_execution(track.round, step, track)
+    role = role_for(Viewer.for_user(user), step, track)
+    _refuse_when_incomplete(track)
+    engine.complete(execution, user=user, role=role, outcome="submitted")
+    track.stage = TrackStage.SUBMITTED
+    track.save(update_fields=["stage"])
+    engine.advance(execution)
+    _bump_track(track)
+    audit("unit_recap.submitted", track, user=user, round_=track.round, step=step.number,
+          summary=f"{track.unit.name}: unit recap submitted to the unit head")
+    return track
+
+
+def _refuse_when_incomplete(track: Track) -> None:
+    from ..recap import missing_for_submission
+
+    missing = missing_for_submission(track)
+    if missing:
+        raise OutOfTurn(_("Not yet complete: %(count)d item(s) missing.")
+                        % {"count": len(missing)}, code="incomplete", details=missing)
+
+
+def _bump_track(track: Track) -> None:
+    track.version += 1
+    track.save(update_fields=["version"])
+
+
+def may_view_evidence(user, evidence: Evidence) -> bool:
+    from kinerja.organisation.visibility import DataStage
+
+    track = evidence.value.track
+    return Viewer.for_user(user).can_see_unit_data(track.unit, DataStage(track.stage))
+
+
+

@@ -1,0 +1,162 @@
+"""The unit's pages: data entry (step 5), the unit recap (step 6), validation (step 7)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
+
+from kinerja.core.errors import DomainError
+from kinerja.organisation.decorators import person_required
+from kinerja.organisation.visibility import DataStage
+
+from . import recap, services
+from .forms import VersionForm
+from .models import Evidence, IndicatorValue, Track
+from .tasks import track_tasks
+
+
+def _track_for(request, round_id: int, track_id: int) -> Track:
+    """The track if the person may see its data at its stage: 404 for another agency, 403
+    for another unit's draft."""
+    track = (Track.objects.filter(id=track_id, round_id=round_id,
+                                  round__agency_id=request.viewer.agency_id)
+             .select_related("round__sop_version", "round__agency", "unit").first())
+    if track is None:
+        raise Http404
+    if not request.viewer.can_see_unit_data(track.unit, DataStage(track.stage)):
+        raise PermissionDenied
+    return track
+
+
+def _context(request, track: Track) -> dict:
+    rows = recap.unit_recap(track)
+    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(track=track)
+              .prefetch_related("evidence")}
+    for row in rows:
+        row.stored = values.get(row.indicator.id)
+    codes = {task.code for task in track_tasks(request.viewer, track)}
+    last_return = track.returns.order_by("-returned_at", "-id").first()
+    return {
+        "track": track, "round": track.round, "rows": rows, "codes": codes,
+        "missing": recap.missing_for_submission(track) if "submit" in codes else [],
+        "returns": track.returns.select_related("returned_by").order_by("returned_at"),
+        "last_return": last_return,
+        "changes": services.changes_since_return(track) if "validate" in codes else [],
+        "indicator_names": {row.indicator.id: row.indicator for row in rows},
+    }
+
+
+@person_required
+def track_detail(request, round_id: int, track_id: int):
+    track = _track_for(request, round_id, track_id)
+    return TemplateResponse(request, "collection/track_detail.html", _context(request, track))
+
+
+def _entries(post, track: Track) -> list:
+    entries = []
+    for key in post:
+        if not key.startswith("value-"):
+            continue
+        raw_id = key.removeprefix("value-")
+        if not raw_id.isdigit():
+            continue
+        version = post.get(f"version-{raw_id}", "0")
+        entries.append(services.ValueEntry(
+            indicator_id=int(raw_id), value_text=post.get(key, ""),
+            explanation=post.get(f"explanation-{raw_id}", ""),
+            change_reason=post.get(f"reason-{raw_id}", ""),
+            expected_version=int(version) if version.isdigit() else -1))
+    return entries
+
+
+def _save(request, track):
+    return services.values_save(user=request.user, track=track,
+                                entries=_entries(request.POST, track))
+
+
+def _versioned(call):
+    def run(request, track):
+        form = VersionForm(request.POST)
+        if not form.is_valid():
+            raise DomainError(_("The form was incomplete. Reload the page and try again."))
+        return call(user=request.user, track=track,
+                    expected_version=form.cleaned_data["version"])
+    return run
+
+
+def _return(request, track):
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("The form was incomplete. Reload the page and try again."))
+    comments = {int(key.removeprefix("comment-")): text for key, text in request.POST.items()
+                if key.startswith("comment-") and key.removeprefix("comment-").isdigit()}
+    return services.unit_recap_return(user=request.user, track=track,
+                                      reason=request.POST.get("reason", ""),
+                                      comments=comments,
+                                      expected_version=form.cleaned_data["version"])
+
+
+def _approve(request, track):
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("The form was incomplete. Reload the page and try again."))
+    return services.unit_recap_approve(user=request.user, track=track,
+                                       note=request.POST.get("note", ""),
+                                       expected_version=form.cleaned_data["version"])
+
+
+def _evidence(request, track):
+    upload = request.FILES.get("file")
+    value = IndicatorValue.objects.filter(track=track,
+                                          indicator_id=request.POST.get("indicator")).first()
+    if upload is None or value is None:
+        raise DomainError(_("Choose a file for an indicator that has a value."))
+    return services.evidence_add(user=request.user, value=value, name=upload.name,
+                                 content=upload.read())
+
+
+TRACK_ACTIONS = {
+    "values": (_save, gettext_noop("Values saved.")),
+    "complete": (_versioned(services.data_entry_complete),
+                 gettext_noop("Format filled; check the recap.")),
+    "submit": (_versioned(services.unit_recap_submit), gettext_noop("Unit recap submitted.")),
+    "approve": (_approve, gettext_noop("Validated.")),
+    "return": (_return, gettext_noop("Returned to data entry.")),
+    "evidence": (_evidence, gettext_noop("Evidence attached.")),
+}
+
+
+@require_POST
+@person_required
+def track_action(request, round_id: int, track_id: int, action: str):
+    track = _track_for(request, round_id, track_id)
+    if action not in TRACK_ACTIONS:
+        raise Http404
+    call, success = TRACK_ACTIONS[action]
+    try:
+        call(request, track)
+    except DomainError as error:
+        for detail in error.details or [error.message]:
+            messages.error(request, detail)
+        track.refresh_from_db()
+        return TemplateResponse(request, "collection/track_detail.html",
+                                _context(request, track), status=error.status_code)
+    messages.success(request, _(success))
+    return redirect("collection:track_detail", round_id, track_id)
+
+
+@person_required
+def evidence_download(request, evidence_id: int):
+    evidence = (Evidence.objects.filter(id=evidence_id,
+                                        value__track__round__agency_id=request.viewer.agency_id)
+                .select_related("value__track__unit").first())
+    if evidence is None:
+        raise Http404
+    if not services.may_view_evidence(request.user, evidence):
+        raise PermissionDenied
+    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
+                        filename=evidence.original_name)
