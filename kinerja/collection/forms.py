@@ -106,3 +106,8 @@ class MeetingForm(VersionForm):
         people = Person.objects.filter(agency=agency, user__isnull=False).order_by("name")
         self.fields["invitees"].queryset = people
         self.fields["attendees"].queryset = people
+
+
+class ReasonForm(VersionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))

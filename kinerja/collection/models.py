@@ -100,6 +100,7 @@ class ExecutionStatus(models.TextChoices):
     OPEN = "open", _("Waiting")
     DONE = "done", _("Done")
     RETURNED = "returned", _("Sent back")
+    CLOSED = "closed", _("Closed unfinished")
 
 
 class StepExecution(models.Model):

@@ -46,6 +46,8 @@ from kinerja.catalogue.achievement import (
 from kinerja.catalogue.models import Goal, Indicator, IndicatorYearTarget, Objective
 from kinerja.organisation.models import Agency, Unit
 
+# The module, not the function: services may import this module back (submission checks).
+from . import services
 from .models import (
     CollectionSettings,
     DataRequestFormat,
@@ -56,7 +58,6 @@ from .models import (
     Track,
     TrackStage,
 )
-from .services import current_format
 
 __all__ = [
     "LARGE_CHANGE",
@@ -67,6 +68,7 @@ __all__ = [
     "agency_recap",
     "change_percent",
     "explanation_required",
+    "group_rows",
     "missing_for_submission",
     "settings_for",
     "unit_recap",
@@ -92,6 +94,11 @@ class RecapRow:
     measures (for a quarter of a sum indicator: the year to date). `previous` is the value
     entered for the previous period and `previous_achievement` that period's achievement (None
     when the previous period has no value). `change_percent` compares `value` with `previous`.
+    `unit` is the unit that reports the indicator in the round's format (the indicator's
+    responsible unit when the format was made). `needs_explanation`: the agency's thresholds
+    give `explanation_reasons`, or the format requires an explanation of every value entered.
+    `record` is this round's stored value (None when nothing is stored yet), annotated with
+    `evidence_count`.
     """
 
     indicator: Indicator
@@ -244,8 +251,9 @@ class _Recap:
     def __init__(self, round_: Round, *, unit_id: int | None = None):
         self.round = round_
         self.settings = settings_for(round_.agency_id)
-        self.format = current_format(round_)
+        self.format = services.current_format(round_)
         self.items: list[FormatItem] = []
+        self.values: dict[tuple[int, int], IndicatorValue] = {}
         if self.format is None:
             return
         items = (FormatItem.objects.filter(format=self.format)
@@ -326,7 +334,8 @@ class _Recap:
             needs_explanation=False, explanation_reasons=[], missing_value=value is None,
             evidence_count=record.evidence_count if record is not None else 0, record=record)
         row.explanation_reasons = explanation_required(row, self.settings)
-        row.needs_explanation = bool(row.explanation_reasons) or self.format.require_explanation
+        row.needs_explanation = bool(row.explanation_reasons) or (
+            self.format.require_explanation and not row.missing_value)
         return row
 
 
@@ -346,7 +355,9 @@ def unit_recap(track: Track) -> list[RecapRow]:
     return _Recap(track.round, unit_id=track.unit_id).rows()
 
 
-def _grouped(rows: list[RecapRow]) -> list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]]:
+def group_rows(rows: list[RecapRow]) -> list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]]:
+    """[(goal, [(objective, [rows])])] of rows already in catalogue order (as the recaps give
+    them), e.g. after leaving out the units a person may not see."""
     groups: list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]] = []
     for row in rows:
         if not groups or groups[-1][0].id != row.goal.id:
@@ -356,6 +367,9 @@ def _grouped(rows: list[RecapRow]) -> list[tuple[Goal, list[tuple[Objective, lis
             objectives.append((row.objective, []))
         objectives[-1][1].append(row)
     return groups
+
+
+_grouped = group_rows  # the name selectors.py imports
 
 
 def agency_recap(round_: Round) -> AgencyRecap:
@@ -375,7 +389,7 @@ def agency_recap(round_: Round) -> AgencyRecap:
             explanations_missing=sum(row.lacks_explanation for row in unit_rows),
             stage=track.stage))
     return AgencyRecap(round=round_, format=recap.format, rows=rows, completeness=completeness,
-                       groups=_grouped(rows))
+                       groups=group_rows(rows))
 
 
 def _threshold(value: Any) -> str:
@@ -401,19 +415,20 @@ def _explanation_reasons_text(row: RecapRow, settings: CollectionSettings) -> st
 def missing_for_submission(track: Track) -> list[str]:
     """What keeps the unit from submitting its recap, one line per problem, in row order: a
     value the format requires (`require_value`) and absent; an explanation absent where the
-    agency's thresholds or the format (`require_explanation`) need one; evidence absent where
-    the format requires it (`require_evidence`). A value the format does not require and the
-    unit left empty needs nothing more."""
+    agency's thresholds or the format (`require_explanation`) need one; evidence of a value
+    absent where the format requires it (`require_evidence`). A value left empty is one
+    problem when the format requires values and none otherwise: its explanation and evidence
+    are asked for once it is entered."""
     recap = _Recap(track.round, unit_id=track.unit_id)
     if recap.format is None:
         return [_("The round has no data-request format yet.")]
     problems = []
     for row in recap.rows():
-        if row.missing_value and not recap.format.require_value:
-            continue
         label = str(row.indicator)
         if row.missing_value:
-            problems.append(_("%(indicator)s: value missing") % {"indicator": label})
+            if recap.format.require_value:
+                problems.append(_("%(indicator)s: value missing") % {"indicator": label})
+            continue
         if row.lacks_explanation:
             problems.append(_("%(indicator)s: explanation missing (%(reasons)s)") % {
                 "indicator": label, "reasons": _explanation_reasons_text(row, recap.settings)})

@@ -16,10 +16,11 @@ from .forms import (
     ForwardForm,
     IndicatorsForm,
     MeetingForm,
+    ReasonForm,
     VersionForm,
 )
-from .models import Disposition, ExecutionStatus, Meeting, Round, StepExecution
-from .services import current_format, indicators_for_round
+from .models import Disposition, ExecutionStatus, Meeting, Round, RoundStatus, StepExecution
+from .services import current_format, indicators_for_round, missing_units
 from .signing import signatures_of
 from .tasks import tasks_of
 
@@ -72,6 +73,8 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
     for row in open_rows:
         my_tasks += tasks_of(viewer, row.execution, disposition)
     codes = {task.code for task in my_tasks}
+    if viewer.is_head and round_.tracks.exists():
+        codes.add("head_finalise" if round_.status == RoundStatus.OPEN else "reopen")
     forms = _forms(round_, codes, data_format)
     if failed_form is not None:
         forms[failed_action] = failed_form
@@ -93,6 +96,7 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
         "formats": round_.formats.order_by("number"),
         "meeting": meeting,
         "my_tasks": my_tasks,
+        "missing_units": missing_units(round_) if round_.tracks.exists() else [],
         "forms": forms,
     }
 
@@ -122,6 +126,10 @@ def _forms(round_: Round, codes: set[str], data_format) -> dict:
                                                    for i in data_format.items.all()]},
                 indicators=indicators_for_round(round_))
             forms["format_finalise"] = VersionForm(initial=version)
+    if "agency_recap" in codes or "head_finalise" in codes:
+        forms["finalise"] = ReasonForm(initial=version)
+    if "reopen" in codes:
+        forms["reopen"] = ReasonForm(initial=version)
     if "send" in codes:
         forms["format_send"] = VersionForm(initial=version)
     if "meeting" in codes:

@@ -5,7 +5,7 @@ from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import Sop, StepKind
 
 from . import engine
-from .models import Disposition, ExecutionStatus, Round, StepExecution
+from .models import Disposition, ExecutionStatus, Round, RoundStatus, StepExecution
 from .signing import signatures_of
 from .tasks import Task, tasks_of
 
@@ -58,7 +58,8 @@ def task_list_for_viewer(*, viewer: Viewer) -> list[Task]:
     if not viewer.has_person:
         return []
     executions = list(StepExecution.objects
-                      .filter(round__agency_id=viewer.agency_id, status=ExecutionStatus.OPEN)
+                      .filter(round__agency_id=viewer.agency_id, status=ExecutionStatus.OPEN,
+                              round__status=RoundStatus.OPEN)
                       .select_related("round__sop_version", "step__recorded_by", "step__actor",
                                       "track__unit")
                       .order_by("due_at", "id"))
@@ -72,3 +73,18 @@ def task_list_for_viewer(*, viewer: Viewer) -> list[Task]:
 
 def disposition_signatures(disposition: Disposition):
     return list(signatures_of(disposition))
+
+
+def agency_recap_for_viewer(*, viewer: Viewer, round_: Round) -> dict:
+    """The agency recap with only the units whose data the person may see at their stage."""
+    from kinerja.organisation.visibility import DataStage
+
+    from .recap import _grouped, agency_recap
+
+    recap = agency_recap(round_)
+    visible = {track.unit_id for track in round_.tracks.select_related("unit")
+               if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
+    rows = [row for row in recap.rows if row.unit.id in visible]
+    hidden = [c.unit.name for c in recap.completeness if c.unit.id not in visible]
+    return {"round": round_, "recap": recap, "groups": _grouped(rows), "hidden_units": hidden,
+            "completeness": recap.completeness}

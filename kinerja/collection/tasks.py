@@ -12,7 +12,7 @@ from kinerja.organisation.visibility import PLANNING_FUNCTION, Viewer
 from kinerja.sops.models import StepKind
 
 from . import engine
-from .models import Disposition, StepExecution
+from .models import Disposition, StepExecution, TrackStage
 from .signing import is_signed
 
 
@@ -32,7 +32,7 @@ class Task:
 
 
 # The tasks done on the unit's own page rather than the round's.
-TRACK_CODES = {"enter", "submit", "validate"}
+TRACK_CODES = {"enter", "submit", "validate", "handover", "receive"}
 
 
 def tasks_of(viewer: Viewer, execution: StepExecution,
@@ -40,6 +40,8 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
     step, track = execution.step, execution.track
     if step.kind == StepKind.FORWARDING and disposition is not None:
         return _forwarding_tasks(viewer, execution, disposition)
+    if step.kind == StepKind.HANDOVER:
+        return _handover_tasks(viewer, execution)
     actor = step.recorded_by
     if engine.acting_role(viewer, step, track, actor=actor) is None:
         return []
@@ -49,8 +51,24 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
         StepKind.DATA_ENTRY: (_("Fill in the unit's performance data"), "enter"),
         StepKind.UNIT_RECAP: (_("Check and submit the unit recap"), "submit"),
         StepKind.VALIDATION: (_("Validate the unit's performance data"), "validate"),
+        StepKind.AGENCY_RECAP: (_("Compile the agency recap and finalise the round"),
+                                "agency_recap"),
     }.get(step.kind, (step.description, step.kind))
     return [Task(execution, str(label), code)]
+
+
+def _handover_tasks(viewer: Viewer, execution: StepExecution) -> list[Task]:
+    step, track = execution.step, execution.track
+    if track.stage < TrackStage.HANDED_OVER:
+        if engine.acting_role(viewer, step, track):
+            return [Task(execution, str(_("Hand the validated data over to the data "
+                                          "subsection")), "handover")]
+        return []
+    receiver = next((a for a in execution.round.sop_version.actors.all()
+                     if a.key in step.participants), None)
+    if receiver and engine.acting_role(viewer, step, track, actor=receiver):
+        return [Task(execution, str(_("Acknowledge receipt of the unit's data")), "receive")]
+    return []
 
 
 def _forwarding_tasks(viewer: Viewer, execution: StepExecution,

@@ -119,6 +119,15 @@ def _evidence(request, track):
                                  content=upload.read())
 
 
+def _handover_return(request, track):
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("The form was incomplete. Reload the page and try again."))
+    return services.handover_return(user=request.user, track=track,
+                                    reason=request.POST.get("reason", ""),
+                                    expected_version=form.cleaned_data["version"])
+
+
 TRACK_ACTIONS = {
     "values": (_save, gettext_noop("Values saved.")),
     "complete": (_versioned(services.data_entry_complete),
@@ -127,6 +136,11 @@ TRACK_ACTIONS = {
     "approve": (_approve, gettext_noop("Validated.")),
     "return": (_return, gettext_noop("Returned to data entry.")),
     "evidence": (_evidence, gettext_noop("Evidence attached.")),
+    "handover": (_versioned(services.handover_submit),
+                 gettext_noop("Handed over to the data subsection.")),
+    "acknowledge": (_versioned(services.handover_acknowledge),
+                    gettext_noop("Receipt acknowledged.")),
+    "handover_return": (_handover_return, gettext_noop("Returned to the unit head.")),
 }
 
 

@@ -18,6 +18,7 @@ from .forms import (
     ForwardForm,
     IndicatorsForm,
     MeetingForm,
+    ReasonForm,
     VersionForm,
 )
 from .round_page import round_page_context
@@ -87,6 +88,14 @@ def disposition_sign(request, disposition_id: int):
 
 
 @person_required
+def agency_recap(request, round_id: int):
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    return TemplateResponse(request, "collection/agency_recap.html",
+                            selectors.agency_recap_for_viewer(viewer=request.viewer,
+                                                              round_=round_))
+
+
+@person_required
 def round_detail(request, round_id: int):
     round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
     return TemplateResponse(request, "collection/round_detail.html",
@@ -146,6 +155,18 @@ def _meeting(request, round_, form):
         expected_version=data["version"])
 
 
+def _finalise(request, round_, form):
+    return services.round_finalise(user=request.user, round_=round_,
+                                   reason=form.cleaned_data["reason"],
+                                   expected_version=form.cleaned_data["version"])
+
+
+def _reopen(request, round_, form):
+    return services.round_reopen(user=request.user, round_=round_,
+                                 reason=form.cleaned_data["reason"],
+                                 expected_version=form.cleaned_data["version"])
+
+
 def _agency(round_):
     return {"agency": round_.agency}
 
@@ -170,6 +191,8 @@ ACTIONS = {
                       gettext_lazy("Format revised.")),
     "meeting": (MeetingForm, _agency, _meeting,
                 gettext_lazy("Minutes recorded; data entry has started.")),
+    "finalise": (ReasonForm, None, _finalise, gettext_lazy("The round is finalised.")),
+    "reopen": (ReasonForm, None, _reopen, gettext_lazy("The round is open again.")),
 }
 
 

@@ -10,8 +10,11 @@ Where each step lives:
   meeting.py      step 4     the meeting
   data_entry.py   steps 5–6  values, evidence, the unit recap
   validation.py   step 7     approval or return by the unit head
+  handover.py     step 8     hand-over, acknowledgement or return by the data subsection
+  agency_recap.py step 9     finalising (and reopening) the round
 """
 
+from .agency_recap import missing_units, round_finalise, round_reopen  # noqa: F401
 from .common import waiting_executions  # noqa: F401
 from .data_entry import (  # noqa: F401
     ValueEntry,
@@ -37,6 +40,7 @@ from .format import (  # noqa: F401
     format_set_indicators,
     indicators_for_round,
 )
+from .handover import handover_acknowledge, handover_return, handover_submit  # noqa: F401
 from .meeting import meeting_record  # noqa: F401
 from .validation import (  # noqa: F401
     changes_since_return,

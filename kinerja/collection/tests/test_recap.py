@@ -411,6 +411,18 @@ def test_missing_for_submission_with_the_format_s_requirements(org, sent_round, 
     assert row.evidence_count == 1 and row.record == value
 
 
+def test_an_empty_value_is_one_problem_even_when_the_format_requires_everything(
+        org, sent_round, x1, x2):
+    set_format(sent_round, require_explanation=True, require_evidence=True)
+    put(sent_round, x2, "10", explanation="Sesuai target")
+    x_track = track(sent_round, org.division_x)
+    with translation.override("en"):
+        assert recap.missing_for_submission(fresh_track(x_track)) == [
+            "X1 Indikator X1: value missing", "X2 Indikator X2: evidence missing"]
+    rows = rows_by_code(x_track)
+    assert not rows["X1"].needs_explanation and rows["X2"].needs_explanation
+
+
 def test_a_value_the_format_does_not_require_may_stay_empty(org, sent_round, x1, x2):
     set_format(sent_round, require_value=False, require_evidence=True)
     put(sent_round, x2, "10")

@@ -34,6 +34,8 @@ PAGES = {
                                       ["secretary"], ["outsider"]),
     "collection:round_detail": (lambda o, s: {"round_id": s.round.id}, "staff_y", [],
                                 ["outsider"]),
+    "collection:agency_recap": (lambda o, s: {"round_id": s.track.round_id}, "staff_y", [],
+                                ["outsider"]),
     # A unit's draft: inside the unit only, not even the head or the secretary.
     "collection:track_detail": (lambda o, s: {"round_id": s.track.round_id,
                                               "track_id": s.track.id}, "staff_x",

@@ -1,0 +1,92 @@
+"""Step 8: the unit head hands the validated data to the data subsection, which
+acknowledges receipt or returns it with a reason."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kinerja.core.errors import OutOfTurn
+from kinerja.organisation.visibility import Viewer
+from kinerja.sops.models import StepKind
+
+from .. import engine
+from ..models import ExecutionStatus, ReturnRecord, Track, TrackStage
+from .common import audit, check_version, role_for, step_of_kind, waiting_execution
+from .data_entry import locked_track
+from .validation import values_snapshot
+
+
+def _receiver(track: Track):
+    step = step_of_kind(track.round.sop_version, StepKind.HANDOVER)
+    receiver = next((a for a in track.round.sop_version.actors.all()
+                     if a.key in step.participants), None)
+    return step, receiver
+
+
+@transaction.atomic
+def handover_submit(*, user, track: Track, expected_version: int) -> Track:
+    track = locked_track(track)
+    check_version(track, expected_version)
+    step, _receiver_actor = _receiver(track)
+    execution = waiting_execution(track.round, step, track)
+    role = role_for(Viewer.for_user(user), step, track)
+    if track.stage >= TrackStage.HANDED_OVER:
+        raise OutOfTurn(_("The data is already handed over."), code="already_handed_over")
+    execution.started_at = timezone.now()
+    execution.acting_as = role.position_title
+    execution.save(update_fields=["started_at", "acting_as"])
+    track.stage = TrackStage.HANDED_OVER
+    track.version += 1
+    track.save(update_fields=["stage", "version"])
+    audit("handover.submitted", track, user=user, round_=track.round, step=step.number,
+          summary=f"{track.unit.name}: data handed over by {role.position_title}")
+    return track
+
+
+def _receiving_role(user, track: Track):
+    step, receiver = _receiver(track)
+    execution = waiting_execution(track.round, step, track)
+    role = role_for(Viewer.for_user(user), step, track, actor=receiver)
+    if track.stage != TrackStage.HANDED_OVER:
+        raise OutOfTurn(_("The unit head has not handed the data over yet."),
+                        code="not_handed_over")
+    return step, execution, role
+
+
+@transaction.atomic
+def handover_acknowledge(*, user, track: Track, expected_version: int) -> Track:
+    track = locked_track(track)
+    check_version(track, expected_version)
+    step, execution, role = _receiving_role(user, track)
+    engine.complete(execution, user=user, role=role, outcome="acknowledged")
+    track.stage = TrackStage.FINAL
+    track.version += 1
+    track.save(update_fields=["stage", "version"])
+    engine.advance(execution)
+    audit("handover.acknowledged", track, user=user, round_=track.round, step=step.number,
+          summary=f"{track.unit.name}: receipt acknowledged by {role.position_title}")
+    return track
+
+
+@transaction.atomic
+def handover_return(*, user, track: Track, reason: str, expected_version: int) -> ReturnRecord:
+    track = locked_track(track)
+    check_version(track, expected_version)
+    step, execution, role = _receiving_role(user, track)
+    if not reason.strip():
+        raise OutOfTurn(_("Give the reason for returning the data."), code="reason_required")
+    engine.complete(execution, user=user, role=role, outcome="returned", note=reason.strip(),
+                    status=ExecutionStatus.RETURNED)
+    record = ReturnRecord.objects.create(track=track, execution=execution,
+                                         reason=reason.strip(), snapshot=values_snapshot(track),
+                                         returned_by=user.person)
+    engine.open_execution(track.round, step.returns_to, track)
+    track.stage = TrackStage.SUBMITTED
+    track.version += 1
+    track.save(update_fields=["stage", "version"])
+    audit("handover.returned", track, user=user, round_=track.round, step=step.number,
+          summary=f"{track.unit.name}: hand-over returned to step {step.returns_to.number}: "
+                  f"{reason}")
+    return record
