@@ -79,12 +79,12 @@ def agency_recap_for_viewer(*, viewer: Viewer, round_: Round) -> dict:
     """The agency recap with only the units whose data the person may see at their stage."""
     from kinerja.organisation.visibility import DataStage
 
-    from .recap import _grouped, agency_recap
+    from .recap import agency_recap, group_rows
 
     recap = agency_recap(round_)
     visible = {track.unit_id for track in round_.tracks.select_related("unit")
                if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
     rows = [row for row in recap.rows if row.unit.id in visible]
     hidden = [c.unit.name for c in recap.completeness if c.unit.id not in visible]
-    return {"round": round_, "recap": recap, "groups": _grouped(rows), "hidden_units": hidden,
+    return {"round": round_, "recap": recap, "groups": group_rows(rows), "hidden_units": hidden,
             "completeness": recap.completeness}

@@ -25,6 +25,7 @@ from kinerja.organisation.setup import ensure_agency_admin_group
 from kinerja.sops.services import sop_load
 
 from .data import DEMO_AGENCIES
+from .rounds import demo_rounds
 
 SEED_SOP = Path(settings.BASE_DIR) / "kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml"
 
@@ -57,7 +58,7 @@ def demo_setup() -> list[DemoAccount]:
                  source_name=SEED_SOP.name)
         if spec.get("catalogue"):
             demo_catalogue(agency=agency)
-            demo_round(agency)
+            demo_rounds(agency)
     return demo_accounts()
 
 
@@ -123,52 +124,3 @@ def demo_accounts() -> list[DemoAccount]:
                                         position, unit, person.agency.short_name))
     return accounts
 
-
-def demo_round(agency: Agency) -> None:
-    """A round of the current quarter, carried through the services up to the meeting, so a
-    visitor sees tasks and times at once. Skipped when the agency already has a round."""
-    from datetime import timedelta
-
-    from kinerja.collection import services as collection
-    from kinerja.collection.models import Round
-    from kinerja.sops.models import Sop
-
-    if Round.objects.filter(agency=agency).exists():
-        return
-    people = {holding.position.kind + ":" + holding.position.unit.code: holding.person
-              for holding in PositionHolding.objects.filter(
-                  person__agency=agency, capacity=Capacity.DEFINITIVE).select_related(
-                  "position__unit", "person__user")}
-    head = people["head:" + agency.units.get(kind="agency").code]
-    secretary = next(p for key, p in people.items() if key.startswith("secretary:"))
-    planning_head = next(p for key, p in people.items() if key.startswith("subsection_head:")
-                         and agency.units.get(code=key.split(":")[1]).functions.filter(
-                             code="planning").exists())
-    data_head = next(p for key, p in people.items() if key.startswith("subdivision_head:")
-                     and agency.units.get(code=key.split(":")[1]).functions.filter(
-                         code="data").exists())
-    today = timezone.localdate()
-    quarter = (today.month - 1) // 3 + 1
-    sop = Sop.objects.filter(agency=agency).first()
-    disposition = collection.disposition_create(
-        user=head.user, sop=sop, year=today.year, period=f"Q{quarter}", date=today,
-        speed="segera", security="biasa",
-        subject=f"Pengumpulan data kinerja triwulan {quarter} tahun {today.year}",
-        instruction="Mohon dikoordinasikan pengumpulan data kinerja seluruh bidang.",
-        deadline=today + timedelta(days=21))
-    round_ = collection.disposition_sign(user=head.user, disposition=disposition,
-                                         expected_version=disposition.version)
-
-    def version():
-        round_.refresh_from_db()
-        return round_.version
-
-    collection.disposition_forward(user=secretary.user, round_=round_,
-                                   instruction="Siapkan format permintaan data.",
-                                   expected_version=version())
-    collection.disposition_initial(user=planning_head.user, round_=round_,
-                                   expected_version=version())
-    collection.format_create(user=data_head.user, round_=round_,
-                             due_date=today + timedelta(days=14), expected_version=version())
-    collection.format_finalise(user=data_head.user, round_=round_, expected_version=version())
-    collection.format_send(user=data_head.user, round_=round_, expected_version=version())

@@ -4,9 +4,9 @@ from django.urls import reverse
 from kinerja.collection import services
 from kinerja.collection.models import ExecutionStatus, RoundStatus, TrackStage
 from kinerja.collection.services import ValueEntry
+from kinerja.conftest import fresh
 from kinerja.core.errors import OutOfTurn, PermissionDenied
 from kinerja.core.models import AuditEvent
-from kinerja.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 
