@@ -1,8 +1,12 @@
+from dataclasses import replace
+
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import Sop, StepKind
+from kinerja.worktime.calendar import Calendar
 
 from . import engine
 from .models import Disposition, ExecutionStatus, Round, RoundStatus, StepExecution
@@ -68,6 +72,11 @@ def task_list_for_viewer(*, viewer: Viewer) -> list[Task]:
     tasks = []
     for execution in executions:
         tasks += tasks_of(viewer, execution, dispositions.get(execution.round_id))
+    if tasks:
+        calendar = Calendar.load(tasks[0].execution.round.agency)
+        now = timezone.now()
+        tasks = [replace(task, minutes_left=calendar.working_minutes_between(
+            now, task.execution.due_at)) for task in tasks]
     return tasks
 
 
@@ -88,3 +97,17 @@ def agency_recap_for_viewer(*, viewer: Viewer, round_: Round) -> dict:
     hidden = [c.unit.name for c in recap.completeness if c.unit.id not in visible]
     return {"round": round_, "recap": recap, "groups": group_rows(rows), "hidden_units": hidden,
             "completeness": recap.completeness}
+
+
+def round_history_for_viewer(*, viewer: Viewer, round_: Round) -> list:
+    """The round's audit events in order; events about a unit's data only when the person
+    may see that unit's data at its current stage."""
+    from kinerja.core.models import AuditEvent
+    from kinerja.organisation.visibility import DataStage
+
+    visible_tracks = {track.id for track in round_.tracks.select_related("unit")
+                      if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
+    events = (AuditEvent.objects.filter(agency_id=round_.agency_id, data__round=round_.id)
+              .select_related("actor__person").order_by("at", "id"))
+    return [event for event in events
+            if event.data.get("track") is None or event.data["track"] in visible_tracks]

@@ -21,6 +21,7 @@ class Task:
     execution: StepExecution
     action: str
     code: str  # which forms of the round page serve it
+    minutes_left: int | None = None  # working minutes until due; negative when late
 
     @property
     def url(self) -> str:

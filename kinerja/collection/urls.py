@@ -12,6 +12,7 @@ urlpatterns = [
          name="disposition_sign"),
     path("<int:round_id>/", views.round_detail, name="round_detail"),
     path("<int:round_id>/recap/", views.agency_recap, name="agency_recap"),
+    path("<int:round_id>/history/", views.round_history, name="round_history"),
     path("<int:round_id>/actions/<slug:action>/", views.round_action, name="round_action"),
     path("<int:round_id>/units/<int:track_id>/", track_views.track_detail,
          name="track_detail"),

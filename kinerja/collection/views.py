@@ -96,6 +96,14 @@ def agency_recap(request, round_id: int):
 
 
 @person_required
+def round_history(request, round_id: int):
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    return TemplateResponse(request, "collection/round_history.html", {
+        "round": round_,
+        "events": selectors.round_history_for_viewer(viewer=request.viewer, round_=round_)})
+
+
+@person_required
 def round_detail(request, round_id: int):
     round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
     return TemplateResponse(request, "collection/round_detail.html",

@@ -160,3 +160,20 @@ def test_agency_recap_page_shows_only_units_the_viewer_may_see(client, org, vali
     codes = {row.indicator.code for _goal, objectives in client.get(url).context["groups"]
              for _objective, rows in objectives for row in rows}
     assert codes == {"Y1"}
+
+
+def test_history_page_lists_the_round_in_order_without_other_units_drafts(client, org,
+                                                                          entry_round,
+                                                                          catalogue):
+    track = entry_round.tracks.get(unit=org.division_x)
+    services.values_save(user=org.staff_x.user, track=track, entries=[
+        ValueEntry(indicator_id=catalogue[0].id, value_text="7")])
+    url = reverse("collection:round_history", args=[entry_round.id])
+    client.force_login(org.staff_x.user)
+    actions = [event.action for event in client.get(url).context["events"]]
+    assert actions[:2] == ["round.opened", "disposition.forwarded"]
+    assert "value.saved" in actions and actions.index("value.saved") > actions.index(
+        "meeting.recorded")
+    client.force_login(org.staff_y.user)
+    actions = [event.action for event in client.get(url).context["events"]]
+    assert "value.saved" not in actions and "meeting.recorded" in actions
