@@ -1,9 +1,11 @@
-"""What every SOP action shares: the version check, the actor check, the lock."""
+"""What every SOP action shares: the version check, the actor check, the lock, and the
+round's current format."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from kinerja.catalogue.models import Indicator
 from kinerja.core.audit import record_event
 from kinerja.core.errors import OutOfTurn, PermissionDenied, StaleEdit
 from kinerja.organisation.models import Position
@@ -12,6 +14,7 @@ from kinerja.sops.models import SopStep
 
 from .. import engine
 from ..models import (
+    DataRequestFormat,
     ExecutionStatus,
     Round,
     RoundStatus,
@@ -78,6 +81,18 @@ def audit(action: str, obj, *, user, round_: Round | None, summary: str, **data)
     record_event(action=action, obj=obj, actor=user, agency=obj.agency if round_ is None
                  else round_.agency, summary=summary,
                  data={"round": round_.pk if round_ else None, **data})
+
+
+def current_format(round_: Round) -> DataRequestFormat | None:
+    return round_.formats.order_by("-number").first()
+
+
+def indicators_for_round(round_: Round):
+    """The catalogue's indicators whose Renstra period covers the round's year."""
+    return Indicator.objects.filter(
+        period__agency=round_.agency, period__start_year__lte=round_.year,
+        period__end_year__gte=round_.year,
+    ).select_related("responsible_unit").order_by("responsible_unit__order", "order", "code")
 
 
 def waiting_executions(round_: Round):

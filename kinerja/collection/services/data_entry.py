@@ -29,8 +29,14 @@ from ..models import (
     Track,
     TrackStage,
 )
-from .common import audit, check_version, role_for, step_of_kind, waiting_execution
-from .format import current_format
+from .common import (
+    audit,
+    check_version,
+    current_format,
+    role_for,
+    step_of_kind,
+    waiting_execution,
+)
 
 LARGEST_VALUE = Decimal("1e15")
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png",
@@ -120,6 +126,11 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
         except ValueError as error:
             problems.append(f"{indicator.code}: {error}")
             continue
+        if (current is not None and current.prefilled_value is not None
+                and value != current.prefilled_value and not entry.change_reason.strip()):
+            problems.append(_("%(code)s: the value differs from the quarters' total; give the "
+                              "reason for the change.") % {"code": indicator.code})
+            continue
         changes.append((indicator, current, value, entry))
     if problems:
         raise OutOfTurn(problems[0], code="invalid_values", details=problems)
@@ -149,6 +160,34 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
               new={k: str(v) for k, v in new.items()})
         saved.append(current)
     return saved
+
+
+def prefill_year_round(round_) -> int:
+    """In a year round, start each unit's values from its quarter rounds, added up by each
+    indicator's rule; a different value then needs a reason. Returns the values created."""
+    from kinerja.catalogue.achievement import year_value
+
+    from ..recap import values_by_period
+
+    if round_.period != "Y":
+        return 0
+    items = list(current_format(round_).items.select_related("indicator"))
+    quarters = values_by_period(agency=round_.agency_id, year=round_.year,
+                                indicator_ids=[item.indicator_id for item in items])
+    tracks = {track.unit_id: track for track in round_.tracks.all()}
+    created = []
+    for item in items:
+        by_period = quarters.get((item.unit_id, item.indicator_id), {})
+        reported = {int(period[1]): value for period, value in by_period.items()
+                    if period.startswith("Q")}
+        total = year_value(reported, item.indicator.aggregation) if reported else None
+        track = tracks.get(item.unit_id)
+        if total is None or track is None:
+            continue
+        created.append(IndicatorValue(track=track, indicator=item.indicator, value=total,
+                                      prefilled_value=total, version=1))
+    IndicatorValue.objects.bulk_create(created, ignore_conflicts=True)
+    return len(created)
 
 
 def _evidence_type(head: bytes) -> str | None:

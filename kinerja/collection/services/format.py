@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kinerja.catalogue.models import Indicator
 from kinerja.core.errors import OutOfTurn
 from kinerja.organisation.visibility import Role, Viewer
 from kinerja.sops.models import StepKind
@@ -29,11 +28,14 @@ from .common import (
     SECRETARY_INITIALS,
     audit,
     bump_version,
+    current_format,
+    indicators_for_round,
     locked_round,
     role_for,
     step_of_kind,
     waiting_execution,
 )
+from .data_entry import prefill_year_round
 
 
 def _format_builder(round_: Round):
@@ -42,18 +44,6 @@ def _format_builder(round_: Round):
     receiver = next((a for a in round_.sop_version.actors.all() if a.key in step.participants),
                     None)
     return step, receiver
-
-
-def current_format(round_: Round) -> DataRequestFormat | None:
-    return round_.formats.order_by("-number").first()
-
-
-def indicators_for_round(round_: Round):
-    """The catalogue's indicators whose Renstra period covers the round's year."""
-    return Indicator.objects.filter(
-        period__agency=round_.agency, period__start_year__lte=round_.year,
-        period__end_year__gte=round_.year,
-    ).select_related("responsible_unit").order_by("responsible_unit__order", "order", "code")
 
 
 @transaction.atomic
@@ -157,7 +147,7 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
     """The data subsection sends each unit its part of the format; the tracks start."""
     round_ = locked_round(round_, expected_version)
     step = step_of_kind(round_.sop_version, StepKind.SENDING)
-    executions = list(StepExecution.objects.select_for_update().filter(
+    executions = list(StepExecution.objects.select_for_update(of=("self",)).filter(
         round=round_, step=step, status=ExecutionStatus.OPEN).select_related("track"))
     if not executions:
         raise OutOfTurn(_("Step %(number)d is not waiting to be done now.")
@@ -179,10 +169,11 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
         engine.complete(execution, user=user, role=role, outcome="sent")
     for execution in executions:
         engine.advance(execution)
+    prefilled = prefill_year_round(round_)
     bump_version(round_)
     audit("format.sent", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format sent to {len(executions)} units",
-           units=[e.track.unit_id for e in executions])
+           units=[e.track.unit_id for e in executions], prefilled_values=prefilled)
     return [execution.track for execution in executions]
 
 

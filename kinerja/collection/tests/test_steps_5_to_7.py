@@ -198,3 +198,62 @@ def test_the_secretary_validates_the_sekretariat(org, entry_round, catalogue):
     services.unit_recap_approve(user=org.secretary.user, track=track,
                                 expected_version=track.version)
     assert open_steps(track) == [8]
+
+
+def test_a_year_round_starts_from_the_quarters_and_a_change_needs_a_reason(org, sop,
+                                                                          catalogue):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kinerja.collection.models import Round, Track
+    from kinerja.conftest import fresh
+
+    x1, x2 = catalogue[0], catalogue[1]
+    x1.aggregation, x2.aggregation = "sum", "last"
+    x1.save()
+    x2.save()
+    for number, (a, b) in enumerate([("2", "50"), ("3", "60"), ("4", "70")], start=1):
+        quarter = Round.objects.create(agency=org.agency, sop=sop,
+                                       sop_version=sop.current_version, year=2026,
+                                       period=f"Q{number}", status="finalised")
+        track = Track.objects.create(round=quarter, unit=org.division_x, stage=3)
+        IndicatorValue.objects.create(track=track, indicator=x1, value=Decimal(a))
+        IndicatorValue.objects.create(track=track, indicator=x2, value=Decimal(b))
+    today = timezone.localdate()
+    draft = services.disposition_create(
+        user=org.head.user, sop=sop, year=2026, period="Y", date=today, speed="biasa",
+        security="biasa", subject="Data tahunan", instruction="x",
+        deadline=today + timedelta(days=9))
+    round_ = services.disposition_sign(user=org.head.user, disposition=draft,
+                                       expected_version=draft.version)
+    services.disposition_forward(user=org.secretary.user, round_=round_, instruction="x",
+                                 expected_version=fresh(round_).version)
+    services.disposition_initial(user=org.kasubbag_planning.user, round_=round_,
+                                 expected_version=fresh(round_).version)
+    services.format_create(user=org.kasubbid_data.user, round_=round_,
+                           due_date=today + timedelta(days=5),
+                           expected_version=fresh(round_).version)
+    services.format_finalise(user=org.kasubbid_data.user, round_=round_,
+                             expected_version=fresh(round_).version)
+    services.format_send(user=org.kasubbid_data.user, round_=round_,
+                         expected_version=fresh(round_).version)
+    track = round_.tracks.get(unit=org.division_x)
+    values = {v.indicator_id: v for v in track.values.all()}
+    assert values[x1.id].value == 9  # sum of the quarters: 2 + 3 + 4
+    assert values[x2.id].value == 70  # last reported quarter
+    services.meeting_record(user=org.kasubbid_data.user, round_=round_,
+                            held_at=timezone.now(), place="Aula", invitees=[org.kabid_x],
+                            attendees=[], minutes="x", decisions="",
+                            expected_version=fresh(round_).version)
+    with pytest.raises(OutOfTurn) as error:
+        services.values_save(user=org.staff_x.user, track=track,
+                             entries=[entry(x1, "10", version=1)])
+    assert error.value.details[0].startswith("X1:")
+    services.values_save(user=org.staff_x.user, track=track, entries=[ValueEntry(
+        indicator_id=x1.id, value_text="10", change_reason="Koreksi laporan TW IV",
+        expected_version=1)])
+    assert IndicatorValue.objects.get(track=track, indicator=x1).value == 10
+    # Keeping the quarters' total needs no reason.
+    services.values_save(user=org.staff_x.user, track=track,
+                         entries=[entry(x2, "70", "ok", version=1)])
