@@ -1,10 +1,11 @@
 """The JSON API at /api/v1/: the same selectors and services as the pages, with the same
-visibility rule. Session authentication (CSRF on writes); the OpenAPI docs are at /api/v1/docs."""
+visibility rule. Every route takes a personal Bearer token (POST /auth/token) or the session
+(CSRF on writes); the OpenAPI docs are at /api/v1/docs."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.security import django_auth
+from ninja.errors import AuthenticationError
 
 from kinerja.core.errors import DomainError
 from kinerja.organisation.selectors import (
@@ -14,10 +15,12 @@ from kinerja.organisation.selectors import (
 )
 from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_viewer
 
+from . import collection, tokens
+from .auth import bearer, session, viewer_of
 from .docs import docs_view
 from .schemas import MeOut, SopSummaryOut, SopVersionOut, UnitDetailOut, UnitOut
 
-api = NinjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=django_auth,
+api = NinjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=[bearer, session],
                docs_decorator=docs_view)
 
 
@@ -41,10 +44,16 @@ def not_found(request, error):
         request, {"code": "not_found", "message": "Not found.", "details": []}, status=404)
 
 
-def _viewer(request):
-    if not request.viewer.has_person:
-        raise DjangoPermissionDenied
-    return request.viewer
+@api.exception_handler(AuthenticationError)
+def not_authenticated(request, error):
+    return api.create_response(
+        request, {"code": "not_authenticated",
+                  "message": "Send a Bearer token (POST /api/v1/auth/token) or sign in.",
+                  "details": []}, status=401)
+
+
+api.add_router("", tokens.router)
+api.add_router("", collection.router)
 
 
 def _unit_out(unit) -> dict:
@@ -55,10 +64,10 @@ def _unit_out(unit) -> dict:
 
 @api.get("/me", response=MeOut, tags=["people"])
 def me(request):
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     person = request.user.person
     return {
-        "username": request.user.username, "name": person.full_name,
+        "username": request.user.username, "person_id": person.id, "name": person.full_name,
         "agency": person.agency.short_name, "language": request.LANGUAGE_CODE,
         "roles": [{"position_kind": role.position_kind, "position_title": role.position_title,
                    "unit_id": role.unit_id, "acting": role.acting} for role in viewer.roles],
@@ -67,12 +76,12 @@ def me(request):
 
 @api.get("/units", response=list[UnitOut], tags=["organisation"])
 def units(request):
-    return [_unit_out(unit) for unit in unit_list_for_viewer(viewer=_viewer(request))]
+    return [_unit_out(unit) for unit in unit_list_for_viewer(viewer=viewer_of(request))]
 
 
 @api.get("/units/{unit_id}", response=UnitDetailOut, tags=["organisation"])
 def unit(request, unit_id: int):
-    found = unit_get_for_viewer(viewer=_viewer(request), unit_id=unit_id)
+    found = unit_get_for_viewer(viewer=viewer_of(request), unit_id=unit_id)
     holders = [
         {"name": holding.person.full_name, "nip": holding.person.formatted_number,
          "position": position.title, "signing_title": holding.signing_title,
@@ -88,7 +97,7 @@ def sops(request):
     return [
         {"id": sop.id, "number": sop.number, "title": sop.current.title,
          "version": sop.current.version}
-        for sop in sop_list_for_viewer(viewer=_viewer(request)) if sop.current
+        for sop in sop_list_for_viewer(viewer=viewer_of(request)) if sop.current
     ]
 
 
@@ -109,10 +118,10 @@ def _version_out(version) -> dict:
 
 @api.get("/sops/{sop_id}", response=SopVersionOut, tags=["sops"])
 def sop_current(request, sop_id: int):
-    return _version_out(sop_version_get_for_viewer(viewer=_viewer(request), sop_id=sop_id))
+    return _version_out(sop_version_get_for_viewer(viewer=viewer_of(request), sop_id=sop_id))
 
 
 @api.get("/sops/{sop_id}/versions/{version}", response=SopVersionOut, tags=["sops"])
 def sop_version(request, sop_id: int, version: int):
-    return _version_out(sop_version_get_for_viewer(viewer=_viewer(request), sop_id=sop_id,
+    return _version_out(sop_version_get_for_viewer(viewer=viewer_of(request), sop_id=sop_id,
                                                    version=version))

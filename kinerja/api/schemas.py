@@ -1,6 +1,9 @@
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from kinerja.collection.models import Period, Security, Speed
 
 
 class RoleOut(Schema):
@@ -12,6 +15,7 @@ class RoleOut(Schema):
 
 class MeOut(Schema):
     username: str
+    person_id: int
     name: str
     agency: str
     language: str
@@ -100,3 +104,295 @@ class ErrorOut(Schema):
     code: str
     message: str
     details: list[str] = []
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+class TokenIn(Schema):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=4096)
+    name: str = Field(min_length=1, max_length=100,
+                      description="What the token is for, e.g. the script that uses it.")
+    expires_in_days: int | None = Field(None, ge=1, le=366,
+                                        description="Empty: the token lasts until revoked.")
+
+
+class TokenOut(Schema):
+    token: str = Field(description="The secret: shown once, never stored.")
+    prefix: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenRevokedOut(Schema):
+    prefix: str
+    revoked_at: datetime
+
+
+# -- tasks and rounds ------------------------------------------------------------------------
+
+class TaskOut(Schema):
+    step: int
+    kind: str
+    action: str
+    code: str
+    round_id: int
+    track_id: int | None
+    unit_id: int | None
+    unit: str | None
+    due_at: datetime
+    minutes_left: int = Field(description="Working minutes until due; negative when late.")
+
+
+class RoundSummaryOut(Schema):
+    id: int
+    sop_id: int
+    sop_version: int
+    year: int
+    period: str
+    status: str
+    version: int
+    opened_at: datetime
+    finalised_at: datetime | None
+
+
+class ExecutionOut(Schema):
+    id: int
+    track_id: int | None
+    unit: str | None
+    status: str
+    assigned_at: datetime
+    due_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    acting_as: str
+    outcome: str
+    note: str
+    working_minutes: int | None
+    standard_minutes: int
+    minutes_left: int | None
+    late: bool
+
+
+class RoundStepOut(Schema):
+    number: int
+    kind: str
+    description: str
+    actor: str
+    standard_minutes: int
+    executions: list[ExecutionOut]
+
+
+class TrackSummaryOut(Schema):
+    id: int
+    unit_id: int
+    unit: str
+    stage: int
+    stage_label: str
+    version: int
+
+
+class SignatureOut(Schema):
+    kind: str
+    role: str
+    person: str
+    position_title: str
+    signed_at: datetime
+
+
+class DispositionOut(Schema):
+    id: int
+    agenda: str
+    sop_id: int
+    year: int
+    period: str
+    date: date
+    deadline: date
+    subject: str
+    instruction: str
+    addressed_to: str
+    forward_instruction: str
+    forwarded_to: str
+    version: int
+    round_id: int | None
+    signatures: list[SignatureOut]
+
+
+class FormatItemOut(Schema):
+    indicator_id: int
+    code: str
+    unit_id: int
+
+
+class FormatOut(Schema):
+    number: int
+    due_date: date
+    require_value: bool
+    require_explanation: bool
+    require_evidence: bool
+    change_note: str
+    finalised_at: datetime | None
+    items: list[FormatItemOut]
+
+
+class MeetingOut(Schema):
+    held_at: datetime
+    place: str
+    minutes: str
+    decisions: str
+    invitee_ids: list[int]
+    attendee_ids: list[int]
+
+
+class RoundOut(RoundSummaryOut):
+    steps: list[RoundStepOut]
+    tracks: list[TrackSummaryOut]
+    disposition: DispositionOut | None
+    format: FormatOut | None
+    meeting: MeetingOut | None
+    missing_units: list[str]
+    my_tasks: list[str] = Field(description="Codes of what waits for the caller here.")
+
+
+class RoundStateOut(Schema):
+    id: int
+    status: str
+    version: int
+
+
+# -- round actions: each carries the round version the client saw -----------------------------
+
+class VersionIn(Schema):
+    version: int = Field(ge=1, description="The version of the round (or track) you saw.")
+
+
+class DispositionIn(Schema):
+    sop_id: int
+    year: int = Field(ge=2000, le=2100)
+    period: Period
+    date: date
+    speed: Speed = Speed.NORMAL
+    security: Security = Security.NORMAL
+    subject: str = Field(min_length=1, max_length=300)
+    instruction: str = Field(min_length=1)
+    deadline: date
+
+
+class ForwardIn(VersionIn):
+    instruction: str = Field(max_length=2000)
+
+
+class FormatCreateIn(VersionIn):
+    due_date: date
+    require_value: bool = True
+    require_explanation: bool = False
+    require_evidence: bool = False
+
+
+class IndicatorsIn(VersionIn):
+    indicator_ids: list[int]
+
+
+class FormatReviseIn(IndicatorsIn):
+    change_note: str = Field(max_length=2000)
+    due_date: date | None = None
+
+
+class MeetingIn(VersionIn):
+    held_at: datetime
+    place: str = Field(max_length=200)
+    invitee_ids: list[int]
+    attendee_ids: list[int] = []
+    minutes: str
+    decisions: str = ""
+
+
+class ReasonIn(VersionIn):
+    reason: str = Field("", max_length=2000)
+
+
+# -- a unit's track --------------------------------------------------------------------------
+
+class RecapRowOut(Schema):
+    indicator_id: int
+    code: str
+    name: str
+    unit_id: int
+    unit_of_measure: str
+    target: str | None
+    value: str | None
+    realisation: str | None
+    achievement_percent: str | None = Field(
+        description="Two decimals, rounded half up; null when it cannot be computed.")
+    achievement_reason: str | None = Field(description="Why there is no percentage.")
+    category: str | None
+    category_label: str | None
+    previous: str | None
+    explanation: str
+    needs_explanation: bool
+    explanation_reasons: list[str]
+    version: int = Field(description="The value's version (0: nothing stored yet).")
+
+
+class ReturnOut(Schema):
+    reason: str
+    comments: dict[str, str]
+    returned_by: str
+    returned_at: datetime
+
+
+class TrackOut(TrackSummaryOut):
+    round_id: int
+    round_version: int
+    rows: list[RecapRowOut]
+    missing: list[str] = Field(description="What keeps the unit recap from being submitted.")
+    returns: list[ReturnOut]
+    my_tasks: list[str]
+
+
+class TrackStateOut(Schema):
+    id: int
+    stage: int
+    version: int
+
+
+class ValueIn(Schema):
+    indicator_id: int
+    value: str | Decimal | None = Field(
+        description='Indonesian ("1.234,5") or plain ("1234.5") text, or a JSON number; '
+                    "empty or null leaves it empty.")
+    explanation: str = ""
+    change_reason: str = ""
+    version: int = Field(0, ge=0, description="The value's version you saw (0: new).")
+
+
+class ApproveIn(VersionIn):
+    note: str = Field("", max_length=2000)
+
+
+class ReturnIn(VersionIn):
+    reason: str = Field(max_length=2000)
+    comments: dict[int, str] = Field(default_factory=dict,
+                                     description="Comments by indicator id.")
+
+
+# -- the agency recap ------------------------------------------------------------------------
+
+class CompletenessOut(Schema):
+    track_id: int
+    unit_id: int
+    unit: str
+    stage: int
+    indicators: int
+    with_value: int
+    explanations_missing: int
+    complete: bool
+
+
+class AgencyRecapOut(Schema):
+    round_id: int
+    rows: list[RecapRowOut]
+    hidden_units: list[str]
+    completeness: list[CompletenessOut]

@@ -48,12 +48,6 @@ class DispositionForm(BootstrapMixin, forms.ModelForm):
         self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["deadline"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
 
-    def clean_year(self):
-        year = self.cleaned_data["year"]
-        if not 2000 <= year <= 2100:
-            raise forms.ValidationError(_("Enter a year between 2000 and 2100."))
-        return year
-
 
 class ForwardForm(VersionForm):
     instruction = forms.CharField(label=_("Instruction to the data subsection"),

@@ -111,3 +111,22 @@ def round_history_for_viewer(*, viewer: Viewer, round_: Round) -> list:
               .select_related("actor__person").order_by("at", "id"))
     return [event for event in events
             if event.data.get("track") is None or event.data["track"] in visible_tracks]
+
+
+def track_get_for_viewer(*, viewer: Viewer, round_id: int, track_id: int):
+    """A unit's track if the person may see its data at its stage: 404 for another agency,
+    403 for another unit's draft."""
+    from django.core.exceptions import PermissionDenied
+
+    from kinerja.organisation.visibility import DataStage
+
+    from .models import Track
+
+    track = (Track.objects.filter(id=track_id, round_id=round_id,
+                                  round__agency_id=viewer.agency_id)
+             .select_related("round__sop_version", "round__agency", "unit").first())
+    if track is None:
+        raise Http404
+    if not viewer.can_see_unit_data(track.unit, DataStage(track.stage)):
+        raise PermissionDenied
+    return track

@@ -11,25 +11,16 @@ from django.views.decorators.http import require_POST
 
 from kinerja.core.errors import DomainError
 from kinerja.organisation.decorators import person_required
-from kinerja.organisation.visibility import DataStage
 
-from . import recap, services
+from . import recap, selectors, services
 from .forms import VersionForm
 from .models import Evidence, IndicatorValue, Track
 from .tasks import track_tasks
 
 
 def _track_for(request, round_id: int, track_id: int) -> Track:
-    """The track if the person may see its data at its stage: 404 for another agency, 403
-    for another unit's draft."""
-    track = (Track.objects.filter(id=track_id, round_id=round_id,
-                                  round__agency_id=request.viewer.agency_id)
-             .select_related("round__sop_version", "round__agency", "unit").first())
-    if track is None:
-        raise Http404
-    if not request.viewer.can_see_unit_data(track.unit, DataStage(track.stage)):
-        raise PermissionDenied
-    return track
+    return selectors.track_get_for_viewer(viewer=request.viewer, round_id=round_id,
+                                          track_id=track_id)
 
 
 def _context(request, track: Track) -> dict:

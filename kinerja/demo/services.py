@@ -14,14 +14,13 @@ from kinerja.core.errors import DomainError
 from kinerja.organisation.models import (
     Agency,
     Capacity,
-    FunctionTag,
     NumberKind,
     Person,
     Position,
     PositionHolding,
     Unit,
 )
-from kinerja.organisation.setup import ensure_agency_admin_group
+from kinerja.organisation.setup import ensure_agency_admin_group, ensure_function_tags
 from kinerja.sops.services import sop_load
 
 from .data import DEMO_AGENCIES
@@ -51,7 +50,7 @@ def demo_setup() -> list[DemoAccount]:
     """Create (or bring back to their demo state) the demo agencies, people and SOP."""
     require_demo_mode()
     ensure_agency_admin_group()
-    tags = {tag.code: tag for tag in FunctionTag.objects.all()}  # made by a migration
+    tags = ensure_function_tags()
     for spec in DEMO_AGENCIES:
         agency = _agency(spec, tags)
         sop_load(agency=agency, text=SEED_SOP.read_text(encoding="utf-8"),

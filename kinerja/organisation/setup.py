@@ -1,6 +1,7 @@
 from django.contrib.auth.models import Group, Permission
 
 from .admin_scope import AGENCY_ADMIN_GROUP, AGENCY_ADMIN_PERMISSIONS
+from .models import FunctionTag
 
 ACTIONS = {"a": "add", "v": "view", "c": "change", "d": "delete"}
 
@@ -22,3 +23,13 @@ def ensure_agency_admin_group() -> Group:
     ]
     group.permissions.set(permissions)
     return group
+
+
+# The functions SOP files name. Migration 0002 creates them too; this brings them back where
+# a test flushed the database.
+FUNCTION_TAGS = {"data": "Data dan informasi", "planning": "Perencanaan"}
+
+
+def ensure_function_tags() -> dict[str, FunctionTag]:
+    return {code: FunctionTag.objects.get_or_create(code=code, defaults={"name": name})[0]
+            for code, name in FUNCTION_TAGS.items()}

@@ -17,9 +17,12 @@ from .. import engine
 from ..models import (
     AgendaCounter,
     Disposition,
+    Period,
     Round,
     RoundStatus,
+    Security,
     SignatureKind,
+    Speed,
 )
 from ..signing import is_signed, sign
 from .common import (
@@ -49,9 +52,11 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
     version = sop.current_version
     step = step_of_kind(version, StepKind.DISPOSITION)
     role_for(viewer, step)
-    if deadline < date:
-        raise OutOfTurn(_("The deadline is before the date of the disposition."),
-                        code="invalid_deadline")
+    problems = _disposition_problems(year=year, period=period, speed=speed,
+                                     security=security, subject=subject,
+                                     instruction=instruction, date=date, deadline=deadline)
+    if problems:
+        raise OutOfTurn(problems[0], code="invalid_disposition", details=problems)
     _refuse_second_round(sop, year, period)
     counter, _created = AgendaCounter.objects.select_for_update().get_or_create(
         agency=sop.agency, year=date.year)
@@ -68,6 +73,24 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
     audit("disposition.created", disposition, user=user, round_=None,
            summary=f"Disposition {disposition.agenda} drafted: {subject}")
     return disposition
+
+
+def _disposition_problems(*, year, period, speed, security, subject, instruction, date,
+                          deadline) -> list[str]:
+    problems = []
+    if not 2000 <= year <= 2100:
+        problems.append(_("Enter a year between 2000 and 2100."))
+    if period not in Period.values:
+        problems.append(_("Unknown period."))
+    if speed not in Speed.values:
+        problems.append(_("Unknown speed."))
+    if security not in Security.values:
+        problems.append(_("Unknown security level."))
+    if not subject.strip() or not instruction.strip():
+        problems.append(_("Write the subject and the instruction."))
+    if deadline < date:
+        problems.append(_("The deadline is before the date of the disposition."))
+    return problems
 
 
 def _refuse_second_round(sop: Sop, year: int, period: str) -> None:
@@ -94,6 +117,11 @@ def disposition_update(*, user, disposition: Disposition, expected_version: int,
     if unknown:
         raise OutOfTurn(_("These fields cannot be changed: %(fields)s")
                         % {"fields": ", ".join(sorted(unknown))}, code="invalid_field")
+    merged = {field: changes.get(field, getattr(disposition, field))
+              for field in EDITABLE_DISPOSITION_FIELDS}
+    problems = _disposition_problems(**merged)
+    if problems:
+        raise OutOfTurn(problems[0], code="invalid_disposition", details=problems)
     old = {field: str(getattr(disposition, field)) for field in changes}
     for field, value in changes.items():
         setattr(disposition, field, value)

@@ -120,8 +120,8 @@ def site(live_server):
 
 # --- What a person does in the browser ----------------------------------------------------
 
-# Django's messages are the alerts directly under <main>; the round page's late warning is
-# one too, but it reports time, not a failed action.
+# Django's messages are the alerts directly under <main>. The round page's late warning and
+# the unit page's return reason are too, but they report a state, not a refused action.
 ERRORS = "main > .alert-danger:not(#late-warning), main > .alert-warning:not(#return-reason)"
 SUCCESS = "main > .alert-success"
 
@@ -185,6 +185,10 @@ def login(site, new_context):
         context = new_context()
         context.set_default_timeout(10_000)
         page = context.new_page()
+        # Every response must succeed, the static files (CSS, JavaScript) included.
+        failed = []
+        page.on("response", lambda response: response.status >= 400 and failed.append(
+            f"{response.status} {response.request.method} {response.url}"))
         try:
             page.goto(f"{site.url}/")
             expect(page).to_have_url(re.compile(r"/accounts/login/"))
@@ -195,6 +199,8 @@ def login(site, new_context):
             # The home page sends every person to "My tasks".
             expect(page, f"{username} could not log in").to_have_url(f"{site.url}/tasks/")
             yield Person(page, username, site.url)
+            if failed:
+                pytest.fail(f"{username}: failed responses: {failed}", pytrace=False)
         finally:
             context.close()
 
@@ -394,6 +400,7 @@ def test_a_whole_round_in_the_browser(login, org, sop, catalogue):
         staff_data.open_task(9)
         expect(page).to_have_url(f"{round_url}#step-9")
         staff_data.submit("#form-finalise button[type=submit]", "finalising the round")
+        expect(page.locator("#form-finalise")).to_have_count(0)
         expect(page.locator("main > p.text-muted").first).to_contain_text("Selesai")
         page.locator("#agency-recap-link").click()
         expect_agency_recap(page)

@@ -32,7 +32,7 @@ def race(*calls):
             outcomes[index] = call()
         except DomainError as error:
             outcomes[index] = error
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:
             outcomes[index] = repr(error)
         finally:
             connection.close()

@@ -50,8 +50,15 @@ def test_a_bad_disposition_form_shows_its_errors_and_saves_nothing(client, org, 
         "security": "biasa", "subject": "", "instruction": "x",
         "deadline": today.isoformat()})
     assert response.status_code == 200
-    assert set(response.context["form"].errors) >= {"year", "period", "date", "speed",
-                                                    "subject"}
+    assert set(response.context["form"].errors) >= {"period", "date", "speed", "subject"}
+    assert not Disposition.objects.exists()
+    # The service owns the rules the form cannot see: a year out of range is refused too.
+    response = client.post(reverse("collection:disposition_new"), {
+        "sop": sop.id, "year": 1800, "period": "Q3", "date": today.isoformat(),
+        "speed": "biasa", "security": "biasa", "subject": "x", "instruction": "x",
+        "deadline": today.isoformat()})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
     assert not Disposition.objects.exists()
 
 

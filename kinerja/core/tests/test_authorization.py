@@ -140,7 +140,10 @@ def _names(patterns, prefix=""):
 
 def test_every_route_has_an_authorization_test():
     routes = set(_names(get_resolver().url_patterns))
-    covered = set(PAGES) | set(API) | set(ACTIONS) | ELSEWHERE
+    # Every API operation is covered by kinerja/api/tests/test_authorization.py, which lists
+    # them from the OpenAPI document.
+    api_routes = {name for name in routes if name.startswith("api:")}
+    covered = set(PAGES) | set(API) | set(ACTIONS) | ELSEWHERE | api_routes
     assert routes - covered == set(), "add these routes to the authorization table"
     assert covered - routes == set(), "these routes no longer exist"
 

@@ -5,6 +5,7 @@ Playwright's own browser downloads are never used (no `playwright install`): the
 """
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def browser_type_launch_args() -> dict:
 
 
 @pytest.fixture
-def site(live_server):
+def live_site(live_server):
     """pytest-django's live server, its static files served as in production.
 
     The live server puts Django's StaticFilesHandler in front of the site; it looks files up
@@ -67,14 +68,24 @@ def site(live_server):
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
-    """The demo agencies in the test database; returns every demo account.
+def demo_built(transactional_db, settings):
+    """The demo agencies in the test database; returns every demo account by user name.
 
     transactional_db (which live_server needs anyway): the live server's thread must see the
-    committed rows; the database is emptied again after each test.
+    committed rows. A transactional test ends by emptying the database. post_migrate then
+    puts back content types, permissions and the agency admin group, but nothing re-runs
+    the data migrations, so the function tags demo_setup needs (organisation migration
+    0002) are gone for any later test; they are made again here, by that migration's own
+    code. (Serialized rollback is no help: it restores nothing once Playwright runs, since
+    Django then hands the test code other connection objects than those it serialized; and
+    after a test that does not use it, its restore collides with the rows post_migrate
+    re-made.)
     """
+    from django.apps import apps
+
     from kinerja.demo.services import demo_accounts, demo_setup
 
+    import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(apps, None)
     settings.DEMO_MODE = True
     demo_setup()
     return {account.username: account for account in demo_accounts()}
