@@ -4,9 +4,11 @@ Agency A: head, secretary, a planning subsection in the Sekretariat, Bidang X wi
 subdivision, Bidang Y; Agency B: its head (the outsider).
 """
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -170,3 +172,66 @@ def entry_round(org, sent_round):
         place="Ruang rapat", invitees=[org.kabid_x, org.kabid_y], attendees=[org.kabid_x],
         minutes="Format dibahas.", decisions="", expected_version=sent_round.version)
     return fresh(sent_round)
+
+
+# -- browser tests: Debian's Chromium through Playwright --------------------------------------
+# Playwright's own browser downloads are never used (no `playwright install`): the tests drive
+# /usr/bin/chromium (`make system-packages` installs it), or the one named by KINERJA_CHROMIUM.
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread; without this
+# Django refuses ORM calls from the test code ("You cannot call this from an async context").
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Overrides pytest-playwright's: launch the system Chromium, headless."""
+    path = Path(CHROMIUM)
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        # A failure, not a skip: a missing browser must not pass as a green run.
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: the browser tests need it. Install the Debian "
+            "package (`make system-packages` or `apt-get install chromium`), or set "
+            "KINERJA_CHROMIUM to a Chromium executable. Do not run `playwright install`.",
+            pytrace=False,
+        )
+    return {"executable_path": CHROMIUM, "args": list(CHROMIUM_ARGS)}
+
+
+@pytest.fixture
+def live_site(live_server):
+    """pytest-django's live server, its static files served as in production.
+
+    The live server puts Django's StaticFilesHandler in front of the site; it looks files up
+    with the finders, which know no hashed names, so every asset of a page rendered with
+    CompressedManifestStaticFilesStorage ("bootstrap.min.4bc73c7ba870.css") is a 404 and the
+    pages run without their CSS and JavaScript. For these tests the handler is stepped over
+    and WhiteNoise serves STATIC_ROOT (collectstatic's output), as it does in production.
+    """
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.is_file():
+        pytest.fail(f"{manifest} is missing: run `python manage.py collectstatic --no-input` "
+                    "first (`make test` does).", pytrace=False)
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if isinstance(app, StaticFilesHandler):
+        httpd.set_app(app.application)
+    yield live_server
+    httpd.set_app(app)
+
+

@@ -16,31 +16,14 @@ production. Runs alone or under `-n 2` (each worker has its own browser, live se
 database).
 """
 
-import os
 import re
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-# Playwright's sync API keeps an asyncio event loop running in the main thread; without this
-# Django refuses the fixtures' ORM calls ("You cannot call this from an async context").
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("KINERJA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "correct-horse-battery"  # every persona's (organisation/tests/factories.py)
 
 # --- What the round must end with, worked out by hand -------------------------------------
@@ -80,43 +63,6 @@ UNIT_X, UNIT_Y, UNIT_SEK = "Bidang X", "Bidang Y", "Sekretariat"
 
 
 # --- Fixtures -----------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict:
-    """Overrides pytest-playwright's: launch Debian's Chromium, headless."""
-    path = Path(CHROMIUM)
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        # A failure, not a skip: a missing browser must not pass as a green run.
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: the browser tests need it. Install the Debian "
-            "package (`make system-packages` or `apt-get install chromium`), or set "
-            "KINERJA_CHROMIUM to a Chromium executable. Do not run `playwright install`.",
-            pytrace=False,
-        )
-    return {"executable_path": CHROMIUM, "args": list(CHROMIUM_ARGS)}
-
-
-@pytest.fixture
-def site(live_server):
-    """pytest-django's live server, its static files served by WhiteNoise from STATIC_ROOT.
-
-    The live server's StaticFilesHandler looks files up with the finders, which know none of
-    the manifest's hashed names: every asset would be a 404. It is stepped over for the test.
-    """
-    from django.conf import settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    if not manifest.is_file():
-        pytest.fail(f"{manifest} is missing: run `python manage.py collectstatic --no-input` "
-                    "first (`make test` does).", pytrace=False)
-    httpd = live_server.thread.httpd
-    app = httpd.get_app()
-    if isinstance(app, StaticFilesHandler):
-        httpd.set_app(app.application)
-    yield live_server
-    httpd.set_app(app)
-
 
 # --- What a person does in the browser ----------------------------------------------------
 
@@ -176,7 +122,7 @@ class Person:
 
 
 @pytest.fixture
-def login(site, new_context):
+def login(live_site, new_context):
     """`with login("username") as person:` a new browser context, logged in through the form,
     closed at the end of the block."""
 
@@ -190,15 +136,15 @@ def login(site, new_context):
         page.on("response", lambda response: response.status >= 400 and failed.append(
             f"{response.status} {response.request.method} {response.url}"))
         try:
-            page.goto(f"{site.url}/")
+            page.goto(f"{live_site.url}/")
             expect(page).to_have_url(re.compile(r"/accounts/login/"))
             page.locator("#id_username").fill(username)
             page.locator("#id_password").fill(PASSWORD)
             with page.expect_navigation():
                 page.locator("main form:has(#id_username) button[type=submit]").click()
             # The home page sends every person to "My tasks".
-            expect(page, f"{username} could not log in").to_have_url(f"{site.url}/tasks/")
-            yield Person(page, username, site.url)
+            expect(page, f"{username} could not log in").to_have_url(f"{live_site.url}/tasks/")
+            yield Person(page, username, live_site.url)
             if failed:
                 pytest.fail(f"{username}: failed responses: {failed}", pytrace=False)
         finally:
