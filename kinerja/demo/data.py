@@ -138,6 +138,25 @@ KOMINFO = {
          "subbag-program", "staff", "Pengelola Keuangan", ""),
     ],
     "admins": [],
+    # The second agency runs the same procedure under its own SOP document.
+    "sop_replacements": [
+        ('number: "207/050/01/Bappeda & Litbang"', 'number: "045/DISKOMINFO/SOP/2021"'),
+        ("agency_name: Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah "
+         "Kab. Banggai", "agency_name: Dinas Komunikasi, Informatika, Statistik dan "
+         "Persandian Kab. Banggai"),
+        ("made: 2020-02-05", "made: 2021-03-01"),
+        ("position: Kepala Bappeda & Litbang Kabupaten Banggai",
+         "position: Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"),
+        ("name: MOH. RAMLI TONGKO, S.Sos, ST., M.Si", "name: RAMLI SALEH, S.Sos., M.Si."),
+        ("rank: Pembina Utama Muda, IV/c", "rank: Pembina Tingkat I, IV/b"),
+        ('nip: "196908151998031008"', 'nip: "197201101998031007"'),
+        ("label: Kepala Bappeda & Litbang", "label: Kepala Dinas"),
+        ("responsible_for_product: Kepala Bappeda dan Litbang",
+         "responsible_for_product: Kepala Dinas Kominfo"),
+        ("responsible_for_activity: Kasubbag Perencanaan Bappeda dan Litbang",
+         "responsible_for_activity: Kasubbag Program dan Keuangan"),
+        ("scope: Bappeda dan Litbang Kab. Banggai", "scope: Diskominfo Kab. Banggai"),
+    ],
 }
 
 DEMO_AGENCIES = [BAPPEDA, KOMINFO]

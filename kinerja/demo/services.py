@@ -53,12 +53,21 @@ def demo_setup() -> list[DemoAccount]:
     tags = ensure_function_tags()
     for spec in DEMO_AGENCIES:
         agency = _agency(spec, tags)
-        sop_load(agency=agency, text=SEED_SOP.read_text(encoding="utf-8"),
-                 source_name=SEED_SOP.name)
+        sop_load(agency=agency, text=sop_text_for(spec), source_name=SEED_SOP.name)
         if spec.get("catalogue"):
             demo_catalogue(agency=agency)
             demo_rounds(agency)
     return demo_accounts()
+
+
+def sop_text_for(spec: dict) -> str:
+    """The seed SOP as the agency's own: its number, approver and names put in."""
+    text = SEED_SOP.read_text(encoding="utf-8")
+    for old, new in spec.get("sop_replacements", ()):
+        if old not in text:
+            raise ValueError(f"the seed SOP no longer says {old!r}")
+        text = text.replace(old, new)
+    return text
 
 
 def _agency(spec: dict, tags: dict) -> Agency:

@@ -25,15 +25,19 @@ def nip(value):
 
 @register.filter
 def minutes(value):
-    """Working minutes as people say them: "480 menit (8 jam)"."""
+    """Working minutes as people say them: "480 menit (8 jam)", "2055 menit (34 jam 15 menit)"."""
     try:
         total = int(value)
     except (TypeError, ValueError):
         return ""
     text = ngettext("%(count)d minute", "%(count)d minutes", total) % {"count": total}
-    if total >= 60 and total % 60 == 0:
-        hours = total // 60
-        text += " (" + ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours} + ")"
+    if total >= 60:
+        hours, rest = divmod(total, 60)
+        spoken = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+        if rest:
+            spoken += " " + ngettext("%(count)d minute", "%(count)d minutes", rest) % {
+                "count": rest}
+        text += f" ({spoken})"
     return text
 
 

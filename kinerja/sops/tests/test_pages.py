@@ -28,7 +28,7 @@ def test_sop_page_shows_every_identity_field_and_all_nine_steps(client, org, ver
     for step in version.steps.all():
         assert step.description in page
     assert "480 menit (8 jam)" in page
-    assert "2055 menit" in page  # total of the nine time standards
+    assert "2055 menit (34 jam 15 menit)" in page  # total of the nine time standards
 
 
 def test_sop_page_in_english(client, org, version):
