@@ -38,6 +38,8 @@ from .common import (
     waiting_execution,
 )
 
+# recap.py reads the services' current format, so the recap is imported inside the functions
+# that need it, not here (a module-level import would be circular).
 LARGEST_VALUE = Decimal("1e15")
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png",
                   b"\xff\xd8\xff": "image/jpeg"}

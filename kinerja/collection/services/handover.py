@@ -35,7 +35,7 @@ def handover_submit(*, user, track: Track, expected_version: int) -> Track:
     if track.stage >= TrackStage.HANDED_OVER:
         raise OutOfTurn(_("The data is already handed over."), code="already_handed_over")
     execution.started_at = timezone.now()
-    execution.acting_as = role.position_title
+    execution.acting_as = engine.signing_title(role)
     execution.save(update_fields=["started_at", "acting_as"])
     track.stage = TrackStage.HANDED_OVER
     track.version += 1
