@@ -257,3 +257,15 @@ def test_a_year_round_starts_from_the_quarters_and_a_change_needs_a_reason(org, 
     # Keeping the quarters' total needs no reason.
     services.values_save(user=org.staff_x.user, track=track,
                          entries=[entry(x2, "70", "ok", version=1)])
+
+
+def test_validating_before_submission_is_out_of_turn(org, entry_round, catalogue):
+    track = track_of(entry_round, org.division_x)
+    with pytest.raises(OutOfTurn) as error:
+        services.unit_recap_approve(user=org.kabid_x.user, track=track,
+                                    expected_version=track.version)
+    assert "7" in error.value.message
+    with pytest.raises(OutOfTurn):
+        services.unit_recap_submit(user=org.staff_x.user, track=track,
+                                   expected_version=track.version)
+    assert open_steps(track) == [5]
