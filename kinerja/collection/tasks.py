@@ -22,18 +22,19 @@ class Task:
     action: str
     code: str  # which forms of the round page serve it
     minutes_left: int | None = None  # working minutes until due; negative when late
+    track_id: int | None = None  # the unit's track, where the step itself has none
 
     @property
     def url(self) -> str:
-        if self.execution.track_id and self.code in TRACK_CODES:
-            return reverse("collection:track_detail", args=[self.execution.round_id,
-                                                            self.execution.track_id])
+        track_id = self.track_id or self.execution.track_id
+        if track_id and self.code in TRACK_CODES:
+            return reverse("collection:track_detail", args=[self.execution.round_id, track_id])
         return reverse("collection:round_detail", args=[self.execution.round_id]) + (
             f"#step-{self.execution.step.number}")
 
 
 # The tasks done on the unit's own page rather than the round's.
-TRACK_CODES = {"enter", "submit", "validate", "handover", "receive"}
+TRACK_CODES = {"enter", "submit", "validate", "handover", "receive", "unit_part"}
 
 
 def tasks_of(viewer: Viewer, execution: StepExecution,
@@ -43,6 +44,8 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
         return _forwarding_tasks(viewer, execution, disposition)
     if step.kind == StepKind.HANDOVER:
         return _handover_tasks(viewer, execution)
+    if step.kind == StepKind.MEETING:
+        return _meeting_tasks(viewer, execution)
     actor = step.recorded_by
     if engine.acting_role(viewer, step, track, actor=actor) is None:
         return []
@@ -56,6 +59,28 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
                                 "agency_recap"),
     }.get(step.kind, (step.description, step.kind))
     return [Task(execution, str(label), code)]
+
+
+def _meeting_tasks(viewer: Viewer, execution: StepExecution) -> list[Task]:
+    """The data subsection records the meeting; each unit head, the SOP's actor of the
+    meeting, has its unit's part of the format (sent in step 3) to prepare."""
+    step = execution.step
+    tasks = []
+    if engine.acting_role(viewer, step, None, actor=step.recorded_by):
+        tasks.append(Task(execution, str(_("Record the meeting on the format")), "meeting"))
+    unit_head = _unit_head_actor(execution)
+    for track in execution.round.tracks.all() if unit_head else ():
+        if engine.acting_role(viewer, step, track, actor=unit_head):
+            tasks.append(Task(execution, str(_("Your unit's part of the format has arrived: "
+                                               "prepare the meeting")), "unit_part",
+                              track_id=track.id))
+    return tasks
+
+
+def _unit_head_actor(execution: StepExecution):
+    """The SOP's column for the unit head (Kabid; the secretary for the Sekretariat)."""
+    return next((actor for actor in execution.round.sop_version.actors.all()
+                 if actor.position == "unit_head"), None)
 
 
 def _handover_tasks(viewer: Viewer, execution: StepExecution) -> list[Task]:

@@ -118,3 +118,17 @@ def test_round_page_query_count_is_bounded(client, org, sent_round,
     with django_assert_max_num_queries(60):
         assert client.get(reverse("collection:round_detail",
                                   args=[sent_round.id])).status_code == 200
+
+
+def test_each_unit_head_gets_its_units_part_of_the_format_as_a_task(client, org, sent_round):
+    for person, unit in ((org.kabid_x, org.division_x), (org.kabid_y, org.division_y),
+                         (org.secretary, org.secretariat)):
+        client.force_login(person.user)
+        tasks = client.get(reverse("core:my_tasks")).context["tasks"]
+        track = sent_round.tracks.get(unit=unit)
+        assert [(t.code, t.url) for t in tasks] == [("unit_part", reverse(
+            "collection:track_detail", args=[sent_round.id, track.id]))], person
+        assert client.get(tasks[0].url).status_code == 200
+    client.force_login(org.kasubbid_data.user)
+    codes = [t.code for t in client.get(reverse("core:my_tasks")).context["tasks"]]
+    assert codes == ["meeting"]
