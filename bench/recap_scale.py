@@ -1,7 +1,7 @@
 """Recap, data entry and task list at the scale of a whole regency, in one database.
 
-    cd /work/main && .venv/bin/python bench/recap_scale.py
-    cd /work/main && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+    .venv/bin/python bench/recap_scale.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python bench/recap_scale.py
 
 Builds a throw-away database (an SQLite file under /tmp, or a database kinerja_bench_<pid> on

@@ -209,8 +209,8 @@ def explanation_required(row: RecapRow, settings: CollectionSettings) -> list[st
 
 # -- values of the year's rounds -------------------------------------------------------------
 
-def values_by_period(*, agency: Agency | int, year: int,
-                     indicator_ids: Iterable[int]) -> ValuesByPeriod:
+def values_by_period(*, agency: Agency | int, year: int, indicator_ids: Iterable[int],
+                     acknowledged_only: bool = False) -> ValuesByPeriod:
     """{(unit id, indicator id): {period: value}} of the agency's rounds of the year.
 
     For each period the latest round (highest id) counts; a value left empty is not reported
@@ -228,9 +228,11 @@ def values_by_period(*, agency: Agency | int, year: int,
         return {}
     period_of_round = {round_id: period for period, round_id in latest.items()}
     found: ValuesByPeriod = defaultdict(dict)
-    rows = (IndicatorValue.objects
-            .filter(track__round_id__in=period_of_round, indicator_id__in=indicator_ids,
-                    value__isnull=False)
+    rows = IndicatorValue.objects.filter(track__round_id__in=period_of_round,
+                                         indicator_id__in=indicator_ids, value__isnull=False)
+    if acknowledged_only:
+        rows = rows.filter(track__stage=TrackStage.FINAL)
+    rows = (rows
             .order_by()
             .values_list("track__round_id", "track__unit_id", "indicator_id", "value"))
     for round_id, unit_id, indicator_id, value in rows:

@@ -174,8 +174,10 @@ def prefill_year_round(round_) -> int:
     if round_.period != "Y":
         return 0
     items = list(current_format(round_).items.select_related("indicator"))
+    # Only data the data subsection acknowledged counts, never another round's draft.
     quarters = values_by_period(agency=round_.agency_id, year=round_.year,
-                                indicator_ids=[item.indicator_id for item in items])
+                                indicator_ids=[item.indicator_id for item in items],
+                                acknowledged_only=True)
     tracks = {track.unit_id: track for track in round_.tracks.all()}
     created = []
     for item in items:

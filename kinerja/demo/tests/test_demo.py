@@ -96,8 +96,8 @@ def test_demo_still_builds_after_the_renstra_period_ends():
 
     from kinerja.collection.models import Round
 
-    with time_machine.travel("2027-02-10 09:00 +0800", tick=False):
-        with override_settings(DEMO_MODE=True):
-            call_command("demo_setup", stdout=StringIO())
+    with (time_machine.travel("2027-02-10 09:00 +0800", tick=False),
+          override_settings(DEMO_MODE=True)):
+        call_command("demo_setup", stdout=StringIO())
     periods = set(Round.objects.values_list("year", "period"))
     assert periods == {(2025, "Y"), (2026, "Q4")}
