@@ -63,9 +63,20 @@ def api_token_authenticate(*, secret: str) -> ApiToken | None:
     return token
 
 
+def _administers(admin: User, owner: User) -> bool:
+    from kinerja.organisation.admin_scope import admin_agency_id, is_agency_admin
+
+    if admin.is_superuser:
+        return True
+    owner_agency = _agency_of(owner)
+    return bool(is_agency_admin(admin) and owner_agency is not None
+                and admin_agency_id(admin) == owner_agency.id)
+
+
 def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
-    """Revoke one of the user's own tokens (once; revoking again changes nothing)."""
-    if token.user_id != user.pk:
+    """Revoke a token: the owner's own, or by an administrator of the owner's agency (a lost
+    token must be stoppable without it). Revoking again changes nothing."""
+    if token.user_id != user.pk and not _administers(user, token.user):
         raise PermissionDenied("Not your token.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

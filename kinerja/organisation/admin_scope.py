@@ -13,6 +13,8 @@ AGENCY_ADMIN_PERMISSIONS = {
                      "positionholding": "avcd", "functiontag": "v", "agency": "vc"},
     "sops": {"sop": "v", "sopversion": "v", "sopactor": "v", "sopstep": "v"},
     "core": {"auditevent": "v"},
+    "collection": {"collectionsettings": "avc"},
+    "accounts": {"apitoken": "vc"},
     "catalogue": {"renstraperiod": "avcd", "goal": "avcd", "objective": "avcd",
                   "indicator": "avcd", "indicatoryeartarget": "avcd"},
     "worktime": {"workcalendar": "vc", "workinghours": "avcd", "specialperiod": "avcd",

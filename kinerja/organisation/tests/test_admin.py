@@ -130,3 +130,36 @@ def test_sop_upload_in_the_admin(client, org, agency_admin, seed_sop_text):
 
 def test_group_name_is_stable():
     assert AGENCY_ADMIN_GROUP == "Administrator OPD"
+
+
+def test_agency_admin_sets_the_collection_rules_of_its_agency_only(client, org, agency_admin):
+    from kinerja.collection.models import CollectionSettings
+
+    client.force_login(agency_admin)
+    add = reverse("admin:collection_collectionsettings_add")
+    response = client.post(add, {"explain_below_achievement": "85",
+                                 "explain_change_above": "40", "max_evidence_megabytes": "5"})
+    assert response.status_code == 302
+    rules = CollectionSettings.objects.get()
+    assert rules.agency == org.agency and rules.explain_below_achievement == 85
+    assert client.get(add).status_code == 403  # one set of rules per agency
+    CollectionSettings.objects.create(agency=org.other_agency)
+    listing = client.get(reverse("admin:collection_collectionsettings_changelist"))
+    assert list(listing.context["cl"].queryset) == [rules]
+
+
+def test_agency_admin_revokes_a_lost_api_token_of_its_agency_only(client, org, agency_admin):
+    from kinerja.accounts.models import ApiToken
+    from kinerja.accounts.services import api_token_create
+
+    mine = api_token_create(user=org.staff_x.user, name="skrip")
+    theirs = api_token_create(user=org.outsider.user, name="skrip")
+    token_of = {t.user_id: t for t in ApiToken.objects.all()}
+    client.force_login(agency_admin)
+    changelist = reverse("admin:accounts_apitoken_changelist")
+    assert set(client.get(changelist).context["cl"].queryset) == {token_of[org.staff_x.user.id]}
+    client.post(changelist, {"action": "revoke", "_selected_action": [
+        token_of[org.staff_x.user.id].id, token_of[org.outsider.user.id].id]})
+    assert ApiToken.objects.get(user=org.staff_x.user).revoked_at is not None
+    assert ApiToken.objects.get(user=org.outsider.user).revoked_at is None
+    assert mine and theirs
