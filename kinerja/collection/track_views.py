@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kinerja.core.errors import DomainError
 from kinerja.organisation.decorators import person_required
 
-from . import recap, selectors, services
+from . import excel, recap, selectors, services
 from .forms import VersionForm
 from .models import Evidence, IndicatorValue, Track
 from .tasks import track_tasks
@@ -110,6 +110,33 @@ def _evidence(request, track):
                                  content=upload.read())
 
 
+def _upload(request, track):
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise DomainError(_("Choose the filled-in format (.xlsx) to upload."))
+    if upload.size > excel.MAX_UPLOAD_BYTES:
+        raise DomainError(_("The file is larger than %(size)d MB.")
+                          % {"size": excel.MAX_UPLOAD_BYTES // (1024 * 1024)})
+    changed = excel.values_upload(user=request.user, track=track, content=upload.read())
+    if changed:
+        messages.info(request, _("Changed: %(codes)s.")
+                      % {"codes": ", ".join(value.indicator.code for value in changed)})
+    else:
+        messages.info(request, _("The file holds no change: nothing was saved."))
+    return changed
+
+
+@person_required
+def track_format_download(request, round_id: int, track_id: int):
+    """The unit's data-request format as an .xlsx; whoever may see the unit page may have it."""
+    track = _track_for(request, round_id, track_id)
+    response = HttpResponse(
+        excel.format_workbook(track),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{excel.filename_for(track)}"'
+    return response
+
+
 def _handover_return(request, track):
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -127,6 +154,7 @@ TRACK_ACTIONS = {
     "approve": (_approve, gettext_noop("Validated.")),
     "return": (_return, gettext_noop("Returned to data entry.")),
     "evidence": (_evidence, gettext_noop("Evidence attached.")),
+    "upload": (_upload, gettext_noop("Workbook uploaded.")),
     "handover": (_versioned(services.handover_submit),
                  gettext_noop("Handed over to the data subsection.")),
     "acknowledge": (_versioned(services.handover_acknowledge),

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:round_id>/actions/<slug:action>/", views.round_action, name="round_action"),
     path("<int:round_id>/units/<int:track_id>/", track_views.track_detail,
          name="track_detail"),
+    path("<int:round_id>/units/<int:track_id>/format.xlsx", track_views.track_format_download,
+         name="track_format_download"),
     path("<int:round_id>/units/<int:track_id>/actions/<slug:action>/",
          track_views.track_action, name="track_action"),
     path("evidence/<int:evidence_id>/", track_views.evidence_download,

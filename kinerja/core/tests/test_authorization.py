@@ -43,6 +43,10 @@ PAGES = {
                                               "track_id": s.track.id}, "staff_x",
                                 ["staff_y", "kabid_y", "head", "secretary", "kasubbag_planning"],
                                 ["outsider"]),
+    "collection:track_format_download": (lambda o, s: {"round_id": s.track.round_id,
+                                                      "track_id": s.track.id}, "staff_x",
+                                        ["staff_y", "kabid_y", "head", "secretary",
+                                         "kasubbag_planning"], ["outsider"]),
     "collection:evidence_download": (lambda o, s: {"evidence_id": s.evidence.id}, "kabid_x",
                                      ["staff_y", "head", "secretary"], ["outsider"]),
 }
