@@ -69,35 +69,33 @@ def _save(request, track):
                                 entries=_entries(request.POST, track))
 
 
+def _seen_version(request) -> int:
+    """The version of the track the person's page showed; a form without it is refused."""
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("The form was incomplete. Reload the page and try again."))
+    return form.cleaned_data["version"]
+
+
 def _versioned(call):
     def run(request, track):
-        form = VersionForm(request.POST)
-        if not form.is_valid():
-            raise DomainError(_("The form was incomplete. Reload the page and try again."))
-        return call(user=request.user, track=track,
-                    expected_version=form.cleaned_data["version"])
+        return call(user=request.user, track=track, expected_version=_seen_version(request))
     return run
 
 
 def _return(request, track):
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        raise DomainError(_("The form was incomplete. Reload the page and try again."))
     comments = {int(key.removeprefix("comment-")): text for key, text in request.POST.items()
                 if key.startswith("comment-") and key.removeprefix("comment-").isdigit()}
     return services.unit_recap_return(user=request.user, track=track,
                                       reason=request.POST.get("reason", ""),
                                       comments=comments,
-                                      expected_version=form.cleaned_data["version"])
+                                      expected_version=_seen_version(request))
 
 
 def _approve(request, track):
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        raise DomainError(_("The form was incomplete. Reload the page and try again."))
     return services.unit_recap_approve(user=request.user, track=track,
                                        note=request.POST.get("note", ""),
-                                       expected_version=form.cleaned_data["version"])
+                                       expected_version=_seen_version(request))
 
 
 def _evidence(request, track):
@@ -138,12 +136,9 @@ def track_format_download(request, round_id: int, track_id: int):
 
 
 def _handover_return(request, track):
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        raise DomainError(_("The form was incomplete. Reload the page and try again."))
     return services.handover_return(user=request.user, track=track,
                                     reason=request.POST.get("reason", ""),
-                                    expected_version=form.cleaned_data["version"])
+                                    expected_version=_seen_version(request))
 
 
 TRACK_ACTIONS = {
