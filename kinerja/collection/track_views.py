@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from kinerja.core.errors import DomainError
 from kinerja.organisation.decorators import person_required
 
-from . import excel, recap, selectors, services
+from . import excel, exports, recap, selectors, services
 from .forms import VersionForm
 from .models import Evidence, IndicatorValue, Track
 from .tasks import track_tasks
@@ -132,6 +132,15 @@ def track_format_download(request, round_id: int, track_id: int):
         excel.format_workbook(track),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{excel.filename_for(track)}"'
+    return response
+
+
+@person_required
+def track_recap_download(request, round_id: int, track_id: int):
+    """The unit recap as .xlsx; whoever may see the unit page may have it."""
+    track = _track_for(request, round_id, track_id)
+    response = HttpResponse(exports.unit_recap_workbook(track), content_type=exports.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{exports.unit_filename(track)}"'
     return response
 
 

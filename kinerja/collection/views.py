@@ -1,6 +1,7 @@
 """Pages of the collection cycle. Each POST parses a form, calls one service, and reports."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from kinerja.core.errors import DomainError
 from kinerja.organisation.decorators import person_required
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     DispositionForm,
     FormatCreateForm,
@@ -93,6 +94,34 @@ def agency_recap(request, round_id: int):
     return TemplateResponse(request, "collection/agency_recap.html",
                             selectors.agency_recap_for_viewer(viewer=request.viewer,
                                                               round_=round_))
+
+
+def _visible_rows(request, round_id: int):
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    context = selectors.agency_recap_for_viewer(viewer=request.viewer, round_=round_)
+    rows = [row for _goal, objectives in context["groups"]
+            for _objective, objective_rows in objectives for row in objective_rows]
+    return round_, rows
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=exports.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@person_required
+def agency_recap_download(request, round_id: int):
+    """The agency recap as .xlsx, with only the units the person may see."""
+    round_, rows = _visible_rows(request, round_id)
+    return _xlsx(exports.agency_recap_workbook(rows, round_), exports.agency_filename(round_))
+
+
+@person_required
+def lkjip_download(request, round_id: int):
+    """The agency recap in the table layout of the LKjIP's chapter III, as .xlsx."""
+    round_, rows = _visible_rows(request, round_id)
+    return _xlsx(exports.lkjip_workbook(rows, round_), exports.lkjip_filename(round_))
 
 
 @person_required

@@ -36,6 +36,10 @@ PAGES = {
                                 ["outsider"]),
     "collection:agency_recap": (lambda o, s: {"round_id": s.track.round_id}, "staff_y", [],
                                 ["outsider"]),
+    "collection:agency_recap_download": (lambda o, s: {"round_id": s.track.round_id},
+                                         "staff_y", [], ["outsider"]),
+    "collection:lkjip_download": (lambda o, s: {"round_id": s.track.round_id}, "staff_y", [],
+                                  ["outsider"]),
     "collection:round_history": (lambda o, s: {"round_id": s.track.round_id}, "staff_y", [],
                                  ["outsider"]),
     # A unit's draft: inside the unit only, not even the head or the secretary.
@@ -47,6 +51,10 @@ PAGES = {
                                                       "track_id": s.track.id}, "staff_x",
                                         ["staff_y", "kabid_y", "head", "secretary",
                                          "kasubbag_planning"], ["outsider"]),
+    "collection:track_recap_download": (lambda o, s: {"round_id": s.track.round_id,
+                                                     "track_id": s.track.id}, "staff_x",
+                                       ["staff_y", "kabid_y", "head", "secretary",
+                                        "kasubbag_planning"], ["outsider"]),
     "collection:evidence_download": (lambda o, s: {"evidence_id": s.evidence.id}, "kabid_x",
                                      ["staff_y", "head", "secretary"], ["outsider"]),
 }
