@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from kinerja.organisation.models import PositionKind, Unit
-from kinerja.organisation.visibility import Role, Viewer
+from kinerja.organisation.visibility import PLANNING_FUNCTION, Role, Viewer
 from kinerja.sops.models import ActorPosition, SopActor, SopStep, StepScope
 
 from .models import ExecutionStatus, Round, StepExecution, Track
@@ -48,6 +48,14 @@ def _role_fits(viewer: Viewer, role: Role, position: str, function: str, step: S
         # Staff of a Subbidang work on their Bidang's data.
         return tree.reporting_unit_id(role.unit_id) == track.unit_id
     return True
+
+
+def planning_head_role(viewer: Viewer) -> Role | None:
+    """The viewer's role as head of the planning subsection, who initials the disposition
+    (the SOP's recording section), or None."""
+    return next((role for role in viewer.roles
+                 if role.position_kind == PositionKind.SUBSECTION_HEAD
+                 and PLANNING_FUNCTION in viewer.tree.functions[role.unit_id]), None)
 
 
 def signing_title(role: Role) -> str:

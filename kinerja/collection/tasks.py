@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kinerja.organisation.models import PositionKind
-from kinerja.organisation.visibility import PLANNING_FUNCTION, Viewer
+from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
 from . import engine
@@ -110,10 +109,7 @@ def _forwarding_tasks(viewer: Viewer, execution: StepExecution,
                     if a.key in step.participants), None)
     if builder and engine.acting_role(viewer, step, None, actor=builder):
         tasks.append(Task(execution, str(_("Build the data-request format")), "format"))
-    planning_head = any(r.position_kind == PositionKind.SUBSECTION_HEAD
-                        and PLANNING_FUNCTION in viewer.tree.functions[r.unit_id]
-                        for r in viewer.roles)
-    if planning_head and not is_signed(disposition, "planning"):
+    if engine.planning_head_role(viewer) and not is_signed(disposition, "planning"):
         tasks.append(Task(execution, str(_("Initial the disposition (paraf)")), "initial"))
     return tasks
 

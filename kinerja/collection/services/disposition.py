@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn, PermissionDenied
-from kinerja.organisation.models import PositionKind
-from kinerja.organisation.visibility import PLANNING_FUNCTION, Viewer
+from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import Sop, StepKind
 
 from .. import engine
@@ -201,8 +200,7 @@ def disposition_initial(*, user, round_: Round, expected_version: int) -> Dispos
     """The head of the planning subsection, responsible for the activity, initials it."""
     round_ = locked_round(round_, expected_version)
     viewer = Viewer.for_user(user)
-    role = next((r for r in viewer.roles if r.position_kind == PositionKind.SUBSECTION_HEAD
-                 and PLANNING_FUNCTION in viewer.tree.functions[r.unit_id]), None)
+    role = engine.planning_head_role(viewer)
     if role is None:
         raise PermissionDenied(_("Only the head of the planning subsection initials here."))
     disposition = Disposition.objects.select_for_update().get(round=round_)
