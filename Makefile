@@ -7,7 +7,7 @@ SOP_FILE := kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml
 DEMO_ENV := KINERJA_DEMO=1 DEBUG=0 DJANGO_SETTINGS_MODULE=kinerja.settings
 PYTEST_ARGS ?=
 
-.PHONY: install install-test system-packages demo test lint messages clean
+.PHONY: install install-test pdf-libraries system-packages demo test lint messages clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Kinerja needs Python 3.11 ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
@@ -20,8 +20,20 @@ install: $(VENV)/bin/python
 install-test: $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
 
-# Debian packages the tests use: Chromium for the browser tests, gettext for the catalog check.
-system-packages:
+# Debian packages: Pango and HarfBuzz for WeasyPrint's PDFs (the demo too); Chromium for the
+# browser tests and gettext for the catalog check (tests only).
+pdf-libraries:
+	@missing=""; \
+	ldconfig -p | grep -q libpango-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q libharfbuzz-subset.so.0 || missing="$$missing libharfbuzz-subset0"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing the Debian packages that PDF documents need:$$missing (apt-get, needs root)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+	  || { echo "Could not install$$missing. Install them with: apt-get install$$missing"; exit 1; }; \
+	fi
+
+system-packages: pdf-libraries
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
@@ -32,7 +44,7 @@ system-packages:
 	  || { echo "Could not install$$missing. Install them with: apt-get install$$missing"; exit 1; }; \
 	fi
 
-demo: install
+demo: install pdf-libraries
 	mkdir -p data
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v0
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v0

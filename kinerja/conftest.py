@@ -174,6 +174,53 @@ def entry_round(org, sent_round):
     return fresh(sent_round)
 
 
+def validated(org, round_, unit, staff, head, values):
+    """Carry one unit's track through steps 5–7 with the given {indicator: text}."""
+    track = round_.tracks.get(unit=unit)
+    services.values_save(user=staff.user, track=track, entries=[
+        services.ValueEntry(indicator_id=i.id, value_text=text, explanation="Penjelasan")
+        for i, text in values.items()])
+    services.data_entry_complete(user=staff.user, track=track, expected_version=track.version)
+    track.refresh_from_db()
+    services.unit_recap_submit(user=staff.user, track=track, expected_version=track.version)
+    track.refresh_from_db()
+    services.unit_recap_approve(user=head.user, track=track, expected_version=track.version)
+    track.refresh_from_db()
+    return track
+
+
+@pytest.fixture
+def validated_round(org, entry_round, catalogue):
+    x1, x2, y1, s1 = catalogue
+    validated(org, entry_round, org.division_x, org.staff_x, org.kabid_x, {x1: "8", x2: "12"})
+    validated(org, entry_round, org.division_y, org.staff_y, org.kabid_y, {y1: "5"})
+    validated(org, entry_round, org.secretariat, org.staff_secretariat, org.secretary,
+              {s1: "10"})
+    return fresh(entry_round)
+
+
+def hand_over_and_acknowledge(org, track):
+    unit_head = {org.division_x.id: org.kabid_x, org.division_y.id: org.kabid_y,
+                 org.secretariat.id: org.secretary}[track.unit_id]
+    services.handover_submit(user=unit_head.user, track=track, expected_version=track.version)
+    track.refresh_from_db()
+    services.handover_acknowledge(user=org.kasubbid_data.user, track=track,
+                                  expected_version=track.version)
+    track.refresh_from_db()
+    return track
+
+
+@pytest.fixture
+def finalised_round(org, validated_round):
+    """Every step done: handed over, acknowledged and finalised by the data subsection."""
+    for track in validated_round.tracks.all():
+        hand_over_and_acknowledge(org, track)
+    round_ = fresh(validated_round)
+    services.round_finalise(user=org.staff_data.user, round_=round_,
+                            expected_version=round_.version)
+    return fresh(round_)
+
+
 # -- browser tests: Debian's Chromium through Playwright --------------------------------------
 # Playwright's own browser downloads are never used (no `playwright install`): the tests drive
 # /usr/bin/chromium (`make system-packages` installs it), or the one named by KINERJA_CHROMIUM.

@@ -49,6 +49,13 @@ DEBUG = envbool("DEBUG", False)
 # Demo mode seeds the demo agencies with known passwords; a production install has none.
 DEMO_MODE = envbool("KINERJA_DEMO", False)
 DEMO_PASSWORD = os.environ.get("KINERJA_DEMO_PASSWORD", "kinerja-demo-2026")
+# The address printed in the QR code of every signed document (its verification page).
+KINERJA_SITE_URL = os.environ.get("KINERJA_SITE_URL", "http://127.0.0.1:8000")
+# Opens the agency's PKCS#12 signing certificate; never stored in the database.
+KINERJA_SIGNING_PASSPHRASE = os.environ.get("KINERJA_SIGNING_PASSPHRASE", "")
+# The PDF signing backend: a dotted path to a kinerja.documents.signing.SigningBackend.
+KINERJA_SIGNING_BACKEND = os.environ.get(
+    "KINERJA_SIGNING_BACKEND", "kinerja.documents.signing.AgencyCertificateBackend")
 
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:
@@ -86,6 +93,7 @@ INSTALLED_APPS = [
     "kinerja.worktime",
     "kinerja.catalogue",
     "kinerja.collection",
+    "kinerja.documents",
     "kinerja.api",
     "kinerja.demo",
 ]
@@ -235,5 +243,7 @@ LOGGING = {
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain",
                            "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+                # WeasyPrint logs every rendering step at INFO.
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("organisation/", include("kinerja.organisation.urls")),
     path("sops/", include("kinerja.sops.urls")),
     path("rounds/", include("kinerja.collection.urls")),
+    path("documents/", include("kinerja.documents.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("kinerja.core.urls")),

@@ -13,6 +13,7 @@ from kinerja.organisation.visibility import PLANNING_FUNCTION, Role, Viewer
 from kinerja.sops.models import ActorPosition, SopActor, SopStep, StepScope
 
 from .models import ExecutionStatus, Round, StepExecution, Track
+from .signals import step_completed
 from .timing import due_time, working_minutes
 
 UNIT_HEAD_KINDS = (PositionKind.DIVISION_HEAD, PositionKind.SECRETARY)
@@ -96,6 +97,7 @@ def complete(execution: StepExecution, *, user, role: Role, outcome: str = "done
     execution.working_minutes = working_minutes(execution.round.agency,
                                                 execution.assigned_at, now)
     execution.save()
+    step_completed.send(sender=StepExecution, execution=execution)
     return execution
 
 

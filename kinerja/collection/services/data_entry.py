@@ -194,7 +194,7 @@ def prefill_year_round(round_) -> int:
     return len(created)
 
 
-def _evidence_type(head: bytes) -> str | None:
+def uploaded_file_type(head: bytes) -> str | None:
     return next((kind for magic, kind in EVIDENCE_TYPES.items() if head.startswith(magic)),
                 None)
 
@@ -210,13 +210,13 @@ def evidence_add(*, user, value: IndicatorValue, name: str, content: bytes) -> E
     if len(content) > limit:
         raise OutOfTurn(_("The file is larger than %(size)d MB.")
                         % {"size": limit // (1024 * 1024)}, code="file_too_large")
-    content_type = _evidence_type(content[:16])
+    content_type = uploaded_file_type(content[:16])
     if content_type is None:
         raise OutOfTurn(_("Evidence must be a PDF, PNG or JPEG file."), code="file_type")
     digest = hashlib.sha256(content).hexdigest()
     evidence = Evidence(value=value, original_name=name[:255], content_type=content_type,
                         size=len(content), sha256=digest, uploaded_by=user)
-    evidence.file.save(f"{digest[:16]}{_suffix(content_type)}", ContentFile(content),
+    evidence.file.save(f"{digest[:16]}{file_suffix(content_type)}", ContentFile(content),
                        save=False)
     evidence.save()
     audit("evidence.added", evidence, user=user, round_=track.round,
@@ -225,7 +225,7 @@ def evidence_add(*, user, value: IndicatorValue, name: str, content: bytes) -> E
     return evidence
 
 
-def _suffix(content_type: str) -> str:
+def file_suffix(content_type: str) -> str:
     return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[content_type]
 
 

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 from kinerja.catalogue.choices import Polarity
 from kinerja.catalogue.models import IndicatorYearTarget
 from kinerja.collection import exports, recap
-from kinerja.collection.tests.test_steps_8_9 import validated
-from kinerja.conftest import fresh
+from kinerja.conftest import fresh, validated
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,17 @@
+"""A completed step files its documents once its transaction has committed: the document
+shows the data exactly as the step left it, and a failed render never undoes the step."""
+
+from functools import partial
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from kinerja.collection.models import StepExecution
+from kinerja.collection.signals import step_completed
+
+
+@receiver(step_completed, sender=StepExecution)
+def issue_documents_when_step_completes(sender, execution, **kwargs):
+    from .services import issue_after_commit
+
+    transaction.on_commit(partial(issue_after_commit, execution.pk))

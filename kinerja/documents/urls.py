@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+urlpatterns = [
+    path("verify/<uuid:identifier>/", views.verify, name="verify"),
+    path("<uuid:identifier>/", views.document_download, name="download"),
+    path("<uuid:identifier>/scan/", views.scan_download, name="scan"),
+    path("<uuid:identifier>/hardcopy/", views.hardcopy_record, name="hardcopy"),
+    path("rounds/<int:round_id>/print/<slug:kind>/", views.document_print, name="print"),
+    path("rounds/<int:round_id>/archive.zip", views.round_archive, name="archive"),
+]

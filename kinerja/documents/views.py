@@ -1,0 +1,124 @@
+"""Thin views over `services`: download, print (stored or DRAFT), verify, hardcopy, archive."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kinerja.collection import selectors
+from kinerja.collection.models import Track
+from kinerja.core.errors import DomainError
+from kinerja.organisation.decorators import person_required
+
+from . import cycle, services
+from .forms import HardcopyForm, VerifyForm
+from .models import Document, DocumentKind
+
+
+def _document_for_viewer(request, identifier) -> Document:
+    document = (Document.objects.filter(identifier=identifier,
+                                        agency_id=request.viewer.agency_id)
+                .select_related("track__unit", "execution__step", "round").first())
+    if document is None:
+        raise Http404
+    if not services.may_view_document(request.viewer, document):
+        raise PermissionDenied
+    return document
+
+
+def _pdf_response(content, filename: str) -> FileResponse:
+    return FileResponse(content, content_type="application/pdf", filename=filename,
+                        as_attachment=False)
+
+
+@person_required
+def document_download(request, identifier):
+    document = _document_for_viewer(request, identifier)
+    return _pdf_response(document.file.open("rb"), document.file_name)
+
+
+@person_required
+def scan_download(request, identifier):
+    document = _document_for_viewer(request, identifier)
+    hardcopy = getattr(document, "hardcopy", None)
+    if hardcopy is None or not hardcopy.scan:
+        raise Http404
+    return FileResponse(hardcopy.scan.open("rb"), filename=hardcopy.scan_name or "scan")
+
+
+@person_required
+def document_print(request, round_id: int, kind: str):
+    """The step's filed document when there is one; otherwise a DRAFT of the data as it
+    stands, stored nowhere."""
+    if kind not in DocumentKind.values:
+        raise Http404
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    track = None
+    if request.GET.get("track"):
+        track = get_object_or_404(Track.objects.select_related("unit"), round=round_,
+                                  id=request.GET["track"])
+    if (kind in cycle.TRACK_DOCUMENTS) != (track is not None):
+        raise Http404
+    if not services.may_view_track_draft(request.viewer, round_, track):
+        raise PermissionDenied
+    filed = (Document.objects.filter(round=round_, kind=kind, track=track)
+             .order_by("-issued_at", "-id").first())
+    if filed is not None:
+        return _pdf_response(filed.file.open("rb"), filed.file_name)
+    if not cycle.draft_available(kind, round_, track):
+        raise Http404
+    content = services.document_render(cycle.draft_spec(kind, round_, track), round_=round_)
+    return _pdf_response(content, f"DRAFT-{kind}.pdf")
+
+
+@person_required
+def round_archive(request, round_id: int):
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    response = HttpResponse(services.round_archive(request.viewer, round_),
+                            content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="arsip-{round_.year}-{round_.period}-{round_.agency.code}.zip"')
+    return response
+
+
+@person_required
+@require_POST
+def hardcopy_record(request, identifier):
+    document = _document_for_viewer(request, identifier)
+    form = HardcopyForm(request.POST, request.FILES)
+    if form.is_valid():
+        scan = form.cleaned_data["scan"]
+        try:
+            services.hardcopy_record(
+                user=request.user, document=document, filed_on=form.cleaned_data["filed_on"],
+                location=form.cleaned_data["location"], scan_name=scan.name if scan else "",
+                scan=scan.read() if scan else None,
+                expected_version=form.cleaned_data["version"])
+        except DomainError as error:
+            for detail in error.details or [error.message]:
+                messages.error(request, detail)
+        else:
+            messages.success(request, _("The hardcopy is recorded."))
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+    return redirect(f"{document.round.get_absolute_url()}#documents")
+
+
+def verify(request, identifier):
+    """Public: what was signed, by whom, when, and its hash; an uploaded file is checked
+    against the filed bytes."""
+    document = get_object_or_404(Document.objects.select_related("agency", "round"),
+                                 identifier=identifier)
+    result = None
+    form = VerifyForm()
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = services.document_verify(document, form.cleaned_data["file"].read())
+    return TemplateResponse(request, "documents/verify.html", {
+        "document": document, "form": form, "result": result})
