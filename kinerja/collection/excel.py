@@ -210,7 +210,8 @@ def format_workbook(track: Track) -> bytes:
 
 
 def _text(value) -> str:
-    """A cell as the text the form would have received."""
+    """A cell as the text the form would have received: numbers written the Indonesian way
+    (decimal comma), since parse_number reads a dot as a thousands separator."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -220,9 +221,9 @@ def _text(value) -> str:
     if isinstance(value, float):
         # repr gives the shortest text that reads back as the same float (12.34, not
         # 12.339999…); "f" avoids an exponent parse_number would refuse.
-        return format(Decimal(repr(value)).normalize(), "f")
+        return format(Decimal(repr(value)).normalize(), "f").replace(".", ",")
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return format(value.normalize(), "f").replace(".", ",")
     return str(value).strip()
 
 

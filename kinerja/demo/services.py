@@ -54,10 +54,29 @@ def demo_setup() -> list[DemoAccount]:
     for spec in DEMO_AGENCIES:
         agency = _agency(spec, tags)
         sop_load(agency=agency, text=sop_text_for(spec), source_name=SEED_SOP.name)
+        _document_settings(agency, spec)
         if spec.get("catalogue"):
             demo_catalogue(agency=agency)
             demo_rounds(agency)
     return demo_accounts()
+
+
+def _document_settings(agency: Agency, spec: dict) -> None:
+    """Letterhead place and a self-signed certificate, so the demo's documents are signed
+    (and their verification page says the certificate is only the demo's)."""
+    from django.core.files.base import ContentFile
+
+    from kinerja.documents.models import DocumentSettings
+    from kinerja.documents.signing import self_signed_pkcs12
+
+    doc_settings, _ = DocumentSettings.objects.get_or_create(agency=agency)
+    doc_settings.city = spec.get("city", "Luwuk")
+    if not doc_settings.signing_certificate:
+        doc_settings.signing_certificate.save(f"{agency.code}-demo.p12",
+                                              ContentFile(self_signed_pkcs12(agency)),
+                                              save=False)
+        doc_settings.certificate_self_signed = True
+    doc_settings.save()
 
 
 def sop_text_for(spec: dict) -> str:

@@ -280,6 +280,8 @@ STEP_DOCUMENTS = {
 # Documents of one unit's track; the others are the round's.
 TRACK_DOCUMENTS = {DocumentKind.FILLED_FORMAT, DocumentKind.UNIT_RECAP,
                    DocumentKind.VALIDATION_RECORD, DocumentKind.HANDOVER_RECEIPT}
+# What can be printed for one unit: its own documents and its copy of the format.
+PER_TRACK_DOCUMENTS = TRACK_DOCUMENTS | {DocumentKind.DATA_REQUEST_FORMAT}
 # A step sent back files its record too: the return and its reasons are part of the trail.
 FILED_WHEN_RETURNED = {DocumentKind.VALIDATION_RECORD, DocumentKind.HANDOVER_RECEIPT}
 

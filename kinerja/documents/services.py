@@ -26,7 +26,7 @@ from kinerja.organisation.visibility import DataStage, Viewer
 
 from . import signing
 from .cycle import DocumentSpec, specs_for_execution
-from .models import Document, Hardcopy
+from .models import Document, DocumentKind, Hardcopy
 from .qr import qr_data_uri, verification_url
 from .rendering import render_pdf
 
@@ -116,11 +116,17 @@ def issue_after_commit(execution_id: int) -> None:
 
 # -- who sees what ---------------------------------------------------------------------------
 
+# A unit's copy of the format carries no data of the unit: the whole agency may read it.
+AGENCY_WIDE_KINDS = {DocumentKind.DATA_REQUEST_FORMAT}
+
+
 def may_view_document(viewer: Viewer, document: Document) -> bool:
     if not viewer.has_person or document.agency_id != viewer.agency_id:
         return False
     track = document.track
-    return track is None or viewer.can_see_unit_data(track.unit, DataStage(track.stage))
+    if track is None or document.kind in AGENCY_WIDE_KINDS:
+        return True
+    return viewer.can_see_unit_data(track.unit, DataStage(track.stage))
 
 
 def may_view_track_draft(viewer: Viewer, round_: Round, track: Track | None) -> bool:
@@ -212,8 +218,14 @@ def hardcopy_record(*, user, document: Document, filed_on: date, location: str,
     return hardcopy
 
 
-def steps_lacking_hardcopy(documents: list[Document]) -> list[Document]:
-    return [document for document in documents if not hasattr(document, "hardcopy")]
+def steps_lacking_hardcopy(documents: list[Document]) -> list[tuple[int, int]]:
+    """(step number, documents without their hardcopy), in step order."""
+    lacking: dict[int, int] = {}
+    for document in documents:
+        if not hasattr(document, "hardcopy"):
+            number = document.execution.step.number
+            lacking[number] = lacking.get(number, 0) + 1
+    return sorted(lacking.items())
 
 
 # -- the archive -----------------------------------------------------------------------------

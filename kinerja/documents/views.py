@@ -1,5 +1,7 @@
 """Thin views over `services`: download, print (stored or DRAFT), verify, hardcopy, archive."""
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_POST
 from kinerja.collection import selectors
 from kinerja.collection.models import Track
 from kinerja.core.errors import DomainError
+from kinerja.core.errors import PermissionDenied as DomainPermissionDenied
 from kinerja.organisation.decorators import person_required
 
 from . import cycle, services
@@ -60,7 +63,8 @@ def document_print(request, round_id: int, kind: str):
     if request.GET.get("track"):
         track = get_object_or_404(Track.objects.select_related("unit"), round=round_,
                                   id=request.GET["track"])
-    if (kind in cycle.TRACK_DOCUMENTS) != (track is not None):
+    if (kind in cycle.TRACK_DOCUMENTS and track is None) or (
+            track is not None and kind not in cycle.PER_TRACK_DOCUMENTS):
         raise Http404
     if not services.may_view_track_draft(request.viewer, round_, track):
         raise PermissionDenied
@@ -71,7 +75,7 @@ def document_print(request, round_id: int, kind: str):
     if not cycle.draft_available(kind, round_, track):
         raise Http404
     content = services.document_render(cycle.draft_spec(kind, round_, track), round_=round_)
-    return _pdf_response(content, f"DRAFT-{kind}.pdf")
+    return _pdf_response(io.BytesIO(content), f"DRAFT-{kind}.pdf")
 
 
 @person_required
@@ -97,6 +101,8 @@ def hardcopy_record(request, identifier):
                 location=form.cleaned_data["location"], scan_name=scan.name if scan else "",
                 scan=scan.read() if scan else None,
                 expected_version=form.cleaned_data["version"])
+        except DomainPermissionDenied:
+            raise PermissionDenied from None
         except DomainError as error:
             for detail in error.details or [error.message]:
                 messages.error(request, detail)

@@ -14,6 +14,7 @@ AGENCY_ADMIN_PERMISSIONS = {
     "sops": {"sop": "v", "sopversion": "v", "sopactor": "v", "sopstep": "v"},
     "core": {"auditevent": "v"},
     "collection": {"collectionsettings": "avc"},
+    "documents": {"documentsettings": "avc", "document": "v"},
     "accounts": {"apitoken": "vc"},
     "catalogue": {"renstraperiod": "avcd", "goal": "avcd", "objective": "avcd",
                   "indicator": "avcd", "indicatoryeartarget": "avcd"},

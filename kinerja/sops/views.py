@@ -1,7 +1,10 @@
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
 from kinerja.organisation.decorators import person_required
 
+from .document import sop_document_filename, sop_document_pdf
+from .flowchart import flowchart_pages
 from .selectors import sop_list_for_viewer, sop_version_get_for_viewer
 
 
@@ -22,4 +25,16 @@ def sop_detail(request, sop_id: int, version: int | None = None):
         "steps": sop_version.steps.all(),
         "actors": sop_version.actors.all(),
         "other_versions": other_versions,
+        "flowchart_pages": flowchart_pages(sop_version, rows_per_page=None),
     })
+
+
+@person_required
+def sop_document(request, sop_id: int, version: int | None = None):
+    """The SOP document in the PermenPAN-RB 35/2012 form, as PDF."""
+    sop_version = sop_version_get_for_viewer(viewer=request.viewer, sop_id=sop_id,
+                                             version=version)
+    response = HttpResponse(sop_document_pdf(sop_version), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{sop_document_filename(sop_version)}"')
+    return response

@@ -16,13 +16,16 @@ production. Runs alone or under `-n 2` (each worker has its own browser, live se
 database).
 """
 
+import io
 import re
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 PASSWORD = "correct-horse-battery"  # every persona's (organisation/tests/factories.py)
 
@@ -358,6 +361,30 @@ def test_a_whole_round_in_the_browser(login, org, sop, catalogue):
         page.locator(f'main table a[href="{round_url.removeprefix(head.base_url)}"]').click()
         page.locator("#agency-recap-link").click()
         expect_agency_recap(page)
+        expect_recap_workbook(page)
+
+        # Every step filed its documents; the head prints the agency recap as filed.
+        page.goto(round_url)
+        # 1 + 2 + 3 + 2 round documents; steps 5–7 once more for Bidang Y after its return.
+        expect(page.locator("#document-list tbody tr")).to_have_count(24)
+        expect(page.locator("#lacking-hardcopy")).to_contain_text("langkah 9")
+        href = page.locator('#print-buttons a[data-print="agency_recap"]').get_attribute("href")
+        response = page.request.get(f"{head.base_url}{href}")
+        assert response.headers["content-type"] == "application/pdf"
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+        assert "REKAPITULASI DATA KINERJA BADAN" in text and "DRAFT" not in text
+        for code, (realisation, achievement, _category) in EXPECTED.items():
+            assert realisation in text and achievement in text, code
+
+
+def expect_recap_workbook(page: Page) -> None:
+    with page.expect_download() as download_info:
+        page.locator("#agency-recap-download").click()
+    book = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
+    cells = [str(cell) for row in book.active.iter_rows(values_only=True) for cell in row
+             if cell is not None]
+    for code in EXPECTED:
+        assert code in cells, code
 
 
 def expect_agency_recap(page: Page) -> None:

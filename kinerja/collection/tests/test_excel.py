@@ -175,6 +175,9 @@ BAD = {
                               "Data!F2: “banyak”"),
     "too many decimals": (lambda c: filled(c, {"X1": (1, ""), "X2": ("2,125", "")}),
                           "Data!F3: "),
+    # A number cell, not text: 2.125 must not be read as 2.125 thousand (2125).
+    "too many decimals in a number cell": (
+        lambda c: filled(c, {"X1": (1, ""), "X2": (2.125, "")}), "Data!F3: "),
     "a missing required value": (lambda c: filled(c, {"X1": (1, "")}),
                                  "Data!F3: X2: "),
 }

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kinerja.collection import services as collection
 from kinerja.collection.models import Disposition, Signature
+from kinerja.documents.models import Document, DocumentKind, Hardcopy
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,9 @@ PAGES = {
     "sops:sop_detail": (lambda o, s: {"sop_id": s.sop_id}, "staff_y", [], ["outsider"]),
     "sops:sop_version_detail": (lambda o, s: {"sop_id": s.sop_id, "version": 1}, "staff_y",
                                 [], ["outsider"]),
+    "sops:sop_document_pdf": (lambda o, s: {"sop_id": s.sop_id}, "staff_y", [], ["outsider"]),
+    "sops:sop_version_document_pdf": (lambda o, s: {"sop_id": s.sop_id, "version": 1},
+                                      "staff_y", [], ["outsider"]),
     "collection:round_list": (lambda o, s: {}, "staff_x", [], []),
     "collection:disposition_new": (lambda o, s: {}, "head",
                                    ["secretary", "kabid_x", "staff_x"], []),
@@ -57,6 +62,14 @@ PAGES = {
                                         "kasubbag_planning"], ["outsider"]),
     "collection:evidence_download": (lambda o, s: {"evidence_id": s.evidence.id}, "kabid_x",
                                      ["staff_y", "head", "secretary"], ["outsider"]),
+    # A unit's document at the draft stage: like its data, inside the unit only.
+    "documents:download": (lambda o, s: {"identifier": s.unit_document.identifier}, "staff_x",
+                           ["staff_y", "kabid_y", "head", "secretary"], ["outsider"]),
+    "documents:scan": (lambda o, s: {"identifier": s.round_document.identifier}, "staff_y",
+                       [], ["outsider"]),
+    "documents:print": (lambda o, s: {"round_id": s.round.id, "kind": "disposition"},
+                        "staff_y", [], ["outsider"]),
+    "documents:archive": (lambda o, s: {"round_id": s.round.id}, "staff_y", [], ["outsider"]),
 }
 
 # POST routes: name -> (kwargs, data, persona allowed, refused with 403, refused with 404,
@@ -79,6 +92,11 @@ ACTIONS = {
                    f"version-{s.track.values.get().indicator_id}": "1"},
         "staff_x", ["kabid_x", "staff_y", "kabid_y", "head"], ["outsider"],
         lambda s: s.track.values.get().value == 5),
+    "documents:hardcopy": (
+        lambda o, s: {"identifier": s.unit_document.identifier},
+        lambda s: {"filed_on": timezone.localdate().isoformat(), "location": "Arsip"},
+        "staff_x", ["staff_y", "kabid_y", "head"], ["outsider"],
+        lambda s: not Hardcopy.objects.filter(document=s.unit_document).exists()),
 }
 
 API = {
@@ -99,6 +117,7 @@ ELSEWHERE = {
     "accounts:password_change_done", "accounts:set_language",  # accounts/tests/test_login.py
     "api:openapi-json", "api:openapi-view",  # the API's own description, login required
     "api:api-root",  # django-ninja's root: answers 404, tested below
+    "documents:verify",  # public by design: documents/tests/test_signing.py
 }
 
 
@@ -111,6 +130,8 @@ class Context:
     draft: object
     track: object = None
     evidence: object = None
+    unit_document: object = None
+    round_document: object = None
 
     @property
     def sop_id(self):
@@ -136,7 +157,23 @@ def sop_version(org, entry_round, catalogue):
     first = draft("Q1")
     round_ = collection.disposition_sign(user=org.head.user, disposition=first,
                                         expected_version=first.version)
-    return Context(version, round_, draft("Q2"), track, evidence)
+    # Filed documents as rows with a stand-in file: what is tested is who may reach them.
+    unit_document = _document(track.round, track.executions.get(step__number=5), track,
+                              DocumentKind.FILLED_FORMAT)
+    round_document = _document(round_, round_.executions.get(step__number=1), None,
+                               DocumentKind.DISPOSITION)
+    Hardcopy.objects.create(document=round_document, filed_by=org.head, filed_on=today,
+                            location="Arsip", recorded_by=org.head.user,
+                            scan=ContentFile(b"%PDF-1.4 scan", name="scan.pdf"))
+    return Context(version, round_, draft("Q2"), track, evidence, unit_document,
+                   round_document)
+
+
+def _document(round_, execution, track, kind):
+    return Document.objects.create(
+        agency=round_.agency, round=round_, track=track, execution=execution, kind=kind,
+        title=kind, size=13, sha256="0" * 64,
+        file=ContentFile(b"%PDF-1.4 test", name=f"{kind}.pdf"))
 
 
 def _names(patterns, prefix=""):

@@ -3,35 +3,14 @@
 import io
 
 import pytest
-from django.core.files.base import ContentFile
 from pypdf import PdfReader
 
 from kinerja.collection.models import StepExecution
-from kinerja.documents import services, signing
-from kinerja.documents.models import Document, DocumentKind, DocumentSettings
+from kinerja.documents import services
+from kinerja.documents.models import Document, DocumentKind
+from kinerja.documents.tests.conftest import pdf_text, stored_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-def stored_bytes(document: Document) -> bytes:
-    with document.file.open("rb") as handle:
-        return handle.read()
-
-
-@pytest.fixture
-def agency_certificate(org, settings):
-    settings.KINERJA_SIGNING_PASSPHRASE = "rahasia-uji"
-    pkcs12 = signing.self_signed_pkcs12(org.agency)
-    doc_settings, _ = DocumentSettings.objects.get_or_create(agency=org.agency)
-    doc_settings.signing_certificate.save("agency.p12", ContentFile(pkcs12))
-    doc_settings.certificate_self_signed = True
-    doc_settings.city = "Luwuk"
-    doc_settings.save()
-    return pkcs12
 
 
 def test_a_finalised_round_files_every_document_of_the_cycle(org, finalised_round,
@@ -122,3 +101,16 @@ def test_a_step_files_its_document_when_its_transaction_commits(
     assert document.execution == StepExecution.objects.get(round=round_, step__number=1)
     assert document.signing_backend == ""  # the agency has no certificate: filed unsigned
     assert "Data triwulan II" in pdf_text(stored_bytes(document))
+
+
+def test_the_command_files_only_what_is_missing(org, opened_round):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("issue_documents", "--round", str(opened_round.id), stdout=out)
+    assert "1 documents filed." in out.getvalue()
+    call_command("issue_documents", stdout=out)
+    assert out.getvalue().endswith("0 documents filed.\n")
+    assert Document.objects.count() == 1
