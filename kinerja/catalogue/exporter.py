@@ -120,6 +120,7 @@ def write_workbook(period: RenstraPeriod, rows: list[CatalogueRow]) -> bytes:
         sheet.cell(sheet.max_row, _position("baseline_year")).number_format = "0"
     units = _add_instructions(workbook, period)
     _add_validations(sheet, units)
+    _add_summary(workbook, period, year_columns, len(FIXED_COLUMNS))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -152,6 +153,45 @@ def _add_instructions(workbook: Workbook, period: RenstraPeriod) -> int:
         for cell in row:
             cell.font = Font(bold=True)
     return first if sheet.max_row >= first else 0
+
+
+SUMMARY_SHEET = "Ringkasan"
+
+
+def _add_summary(workbook: Workbook, period: RenstraPeriod, year_columns, fixed: int) -> None:
+    """Counts per responsible unit as COUNTIFS over "Katalog": a reader sees how each figure
+    is made, and they follow any row added or changed on "Katalog" (the importer reads only
+    "Katalog")."""
+    sheet = workbook.create_sheet(SUMMARY_SHEET)
+    unit_column = f"{SHEET}!${get_column_letter(_position('unit_code'))}$2:" \
+                  f"${get_column_letter(_position('unit_code'))}${MAX_ROWS}"
+    iku_column = f"{SHEET}!${get_column_letter(_position('is_iku'))}$2:" \
+                 f"${get_column_letter(_position('is_iku'))}${MAX_ROWS}"
+    years = [(year, fixed + position) for position, (kind, year) in
+             enumerate(year_columns, start=1) if kind == RENSTRA]
+    sheet.append(["Kode unit", "Unit", "Jumlah indikator", "IKU"]
+                 + [f"Bertarget Renstra {year}" for year, _ in years])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.column_dimensions["B"].width = 50
+    units = Unit.objects.filter(agency=period.agency_id, kind__in=REPORTING_UNIT_KINDS)
+    for unit in units.order_by("order", "name"):
+        line = sheet.max_row + 1
+        targets = []
+        for _year, position in years:
+            letter = get_column_letter(position)
+            targets.append(f'=COUNTIFS({unit_column},$A{line},'
+                           f'{SHEET}!${letter}$2:${letter}${MAX_ROWS},"<>")')
+        sheet.append([unit.code, unit.name, f"=COUNTIF({unit_column},$A{line})",
+                      f'=COUNTIFS({unit_column},$A{line},{iku_column},"ya")', *targets])
+    last = sheet.max_row
+    total = ["", "Jumlah"] + [
+        f"=SUM({get_column_letter(position)}2:{get_column_letter(position)}{last})"
+        for position in range(3, 5 + len(years))]
+    sheet.append(total)
+    sheet.cell(sheet.max_row, 2).font = Font(bold=True)
 
 
 def _position(key: str) -> int:

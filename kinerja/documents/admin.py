@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kinerja.organisation.admin_scope import AgencyScopedAdmin, admin_agency_id
+from kinerja.organisation.admin_scope import AgencySettingsAdmin, ReadOnlyAdmin
 
 from . import signing
 from .models import Document, DocumentSettings
@@ -29,7 +29,7 @@ class DocumentSettingsForm(forms.ModelForm):
 
 
 @admin.register(DocumentSettings)
-class DocumentSettingsAdmin(AgencyScopedAdmin):
+class DocumentSettingsAdmin(AgencySettingsAdmin):
     """Paper size, letterhead logo and the certificate the agency signs its PDFs with. The
     letterhead's text is the agency's own name, government, address and contacts."""
 
@@ -42,27 +42,11 @@ class DocumentSettingsAdmin(AgencyScopedAdmin):
             obj.certificate_self_signed = False  # an uploaded certificate is the agency's own
         super().save_model(request, obj, form, change)
 
-    def has_add_permission(self, request):
-        if request.user.is_superuser:
-            return True
-        agency_id = admin_agency_id(request.user)
-        return (super().has_add_permission(request) and agency_id is not None
-                and not DocumentSettings.objects.filter(agency_id=agency_id).exists())
-
 
 @admin.register(Document)
-class DocumentAdmin(AgencyScopedAdmin):
+class DocumentAdmin(ReadOnlyAdmin):
     """Filed documents are never edited: the list is for finding one and its hash."""
 
     list_display = ["title", "kind", "issued_at", "sha256"]
     list_filter = ["kind"]
     search_fields = ["title", "sha256", "identifier"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

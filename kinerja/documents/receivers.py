@@ -3,6 +3,7 @@ shows the data exactly as the step left it, and a failed render never undoes the
 
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -14,4 +15,6 @@ from kinerja.collection.signals import step_completed
 def issue_documents_when_step_completes(sender, execution, **kwargs):
     from .services import issue_after_commit
 
+    if not settings.KINERJA_ISSUE_DOCUMENTS:
+        return  # `manage.py issue_documents` files them later
     transaction.on_commit(partial(issue_after_commit, execution.pk))

@@ -92,3 +92,31 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return request.user.is_superuser or (
             is_agency_admin(request.user) and super().has_module_permission(request))
+
+
+class AgencySettingsAdmin(AgencyScopedAdmin):
+    """An agency's one row of settings: an administrator adds it once, only the superuser
+    deletes it."""
+
+    def has_add_permission(self, request):
+        if request.user.is_superuser:
+            return True
+        agency_id = admin_agency_id(request.user)
+        return (super().has_add_permission(request) and agency_id is not None
+                and not self.model.objects.filter(agency_id=agency_id).exists())
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class ReadOnlyAdmin(AgencyScopedAdmin):
+    """Records that are never edited (the audit trail, filed documents): find and read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

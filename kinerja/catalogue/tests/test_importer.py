@@ -313,3 +313,60 @@ def test_a_new_data_type_is_checked_against_unchanged_targets(org, imported):
     problems = refused(org, imported, edit_workbook(catalogue_export(imported),
                                                     {"H3": "persen"}))
     assert [where(problem) for problem in problems] == [(3, "P")]
+
+
+def _evaluate(book, formula: str):
+    """The summary's COUNTIF, COUNTIFS and SUM over the written cells, to check the formulas
+    themselves without a spreadsheet program."""
+    import re
+
+    def cells(reference):
+        sheet_name, columns = reference.split("!") if "!" in reference else (SUMMARY, reference)
+        start, end = columns.replace("$", "").split(":")
+        sheet = book[sheet_name]
+        return [cell.value for row in sheet[start:end] for cell in row]
+
+    def matches(value, criterion):
+        if criterion == '"<>"':
+            return value not in (None, "")
+        if criterion.startswith('"'):
+            return value == criterion.strip('"')
+        return value == book[SUMMARY][criterion.replace("$", "")].value
+
+    name, arguments = re.fullmatch(r"=(\w+)\((.*)\)", formula).groups()
+    parts = arguments.split(",")
+    if name == "SUM":
+        return sum(_evaluate(book, value) if isinstance(value, str) else value
+                   for value in cells(parts[0]))
+    pairs = list(zip(parts[::2], parts[1::2], strict=True))
+    columns = [(cells(reference), criterion) for reference, criterion in pairs]
+    return sum(all(matches(values[i], criterion) for values, criterion in columns)
+               for i in range(len(columns[0][0])))
+
+
+SUMMARY = "Ringkasan"
+
+
+def test_the_export_counts_each_units_indicators_with_formulas(org, imported):
+    book = load_workbook(io.BytesIO(catalogue_export(imported)))
+    summary = book[SUMMARY]
+    header = [cell.value for cell in summary[1]]
+    assert header[:4] == ["Kode unit", "Unit", "Jumlah indikator", "IKU"]
+    by_unit = {}
+    for row in summary.iter_rows(min_row=2):
+        if row[0].value:
+            by_unit[row[0].value] = [_evaluate(book, cell.value) for cell in row[2:]]
+    expected = {}
+    for indicator in Indicator.objects.filter(period=imported):
+        counts = expected.setdefault(indicator.responsible_unit.code, [0, 0] + [0] * 6)
+        counts[0] += 1
+        counts[1] += indicator.is_iku
+        for position, year in enumerate(range(2021, 2027)):
+            counts[2 + position] += indicator.targets.filter(
+                year=year, renstra_target__isnull=False).exists()
+    assert {code: counts for code, counts in by_unit.items() if counts[0]} == expected
+    total = [cell.value for cell in summary[summary.max_row]]
+    assert total[1] == "Jumlah"
+    assert _evaluate(book, total[2]) == Indicator.objects.filter(period=imported).count()
+    # The importer reads "Katalog" only: the summary sheet does not disturb a re-import.
+    assert not run(org, imported, catalogue_export(imported)).changed

@@ -25,5 +25,8 @@ def demo_built(transactional_db, settings):
 
     import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(apps, None)
     settings.DEMO_MODE = True
+    # These tests walk the log-in and SOP pages; the demo's 46 documents (about 20 s of
+    # rendering) are filed and checked in test_demo.py.
+    settings.KINERJA_ISSUE_DOCUMENTS = False
     demo_setup()
     return {account.username: account for account in demo_accounts()}

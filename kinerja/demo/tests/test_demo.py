@@ -101,3 +101,17 @@ def test_demo_still_builds_after_the_renstra_period_ends():
         call_command("demo_setup", stdout=StringIO())
     periods = set(Round.objects.values_list("year", "period"))
     assert periods == {(2025, "Y"), (2026, "Q4")}
+
+
+def test_the_demo_rounds_file_their_documents_signed_with_a_self_signed_certificate(
+        django_capture_on_commit_callbacks):
+    from kinerja.collection.models import Round
+    from kinerja.documents.models import Document, DocumentKind
+
+    with override_settings(DEMO_MODE=True), django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_setup", stdout=StringIO())
+    finalised = Round.objects.get(agency__code="bappeda-banggai", period="Y")
+    kinds = set(Document.objects.filter(round=finalised).values_list("kind", flat=True))
+    assert kinds == set(DocumentKind.values)  # every kind of document of the cycle
+    assert not Document.objects.filter(signing_backend="").exists()
+    assert set(Document.objects.values_list("certificate_self_signed", flat=True)) == {True}
