@@ -249,8 +249,14 @@ def handover_spec(round_: Round, execution: StepExecution | None,
         signers=signers, track=track)
 
 
-def agency_recap_spec(round_: Round, execution: StepExecution | None) -> DocumentSpec:
+def agency_recap_spec(round_: Round, execution: StepExecution | None, *,
+                      unit_ids: set[int] | None = None) -> DocumentSpec:
+    """The agency recap; `unit_ids` keeps only those units' rows (a draft printed by someone
+    who may not see every unit's data)."""
     recap = agency_recap(round_)
+    if unit_ids is not None:
+        recap.rows = [row for row in recap.rows if row.unit.id in unit_ids]
+        recap.completeness = [item for item in recap.completeness if item.unit.id in unit_ids]
     head, head_title = _agency_head(round_)
     signers = [_executor(execution, caption=_("Prepared by"))] if execution else []
     signers.append(signer(head, head_title, caption=_("Approved by")))
@@ -314,8 +320,12 @@ def specs_for_execution(execution: StepExecution) -> list[DocumentSpec]:
     return [build_spec(kind, execution.round, execution, execution.track) for kind in kinds]
 
 
-def draft_spec(kind: str, round_: Round, track: Track | None) -> DocumentSpec:
-    """The document from the data as it stands: only signatures already recorded show."""
+def draft_spec(kind: str, round_: Round, track: Track | None, *,
+               unit_ids: set[int] | None = None) -> DocumentSpec:
+    """The document from the data as it stands: only signatures already recorded show, and
+    the agency recap only with the units in `unit_ids` (all when None)."""
+    if kind == DocumentKind.AGENCY_RECAP:
+        return agency_recap_spec(round_, None, unit_ids=unit_ids)
     return build_spec(kind, round_, None, track)
 
 

@@ -123,10 +123,20 @@ AGENCY_WIDE_KINDS = {DocumentKind.DATA_REQUEST_FORMAT}
 def may_view_document(viewer: Viewer, document: Document) -> bool:
     if not viewer.has_person or document.agency_id != viewer.agency_id:
         return False
+    if document.kind == DocumentKind.AGENCY_RECAP:
+        # Every unit's data: only for those who may see every unit's data at its stage.
+        return unit_ids_visible_to(viewer, document.round) == set(
+            document.round.tracks.values_list("unit_id", flat=True))
     track = document.track
     if track is None or document.kind in AGENCY_WIDE_KINDS:
         return True
     return viewer.can_see_unit_data(track.unit, DataStage(track.stage))
+
+
+def unit_ids_visible_to(viewer: Viewer, round_: Round) -> set[int]:
+    """The units whose data in the round the person may see at their tracks' stages."""
+    return {track.unit_id for track in round_.tracks.select_related("unit")
+            if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
 
 
 def may_view_track_draft(viewer: Viewer, round_: Round, track: Track | None) -> bool:

@@ -71,10 +71,14 @@ def document_print(request, round_id: int, kind: str):
     filed = (Document.objects.filter(round=round_, kind=kind, track=track)
              .order_by("-issued_at", "-id").first())
     if filed is not None:
+        if not services.may_view_document(request.viewer, filed):
+            raise PermissionDenied
         return _pdf_response(filed.file.open("rb"), filed.file_name)
     if not cycle.draft_available(kind, round_, track):
         raise Http404
-    content = services.document_render(cycle.draft_spec(kind, round_, track), round_=round_)
+    spec = cycle.draft_spec(kind, round_, track,
+                            unit_ids=services.unit_ids_visible_to(request.viewer, round_))
+    content = services.document_render(spec, round_=round_)
     return _pdf_response(io.BytesIO(content), f"DRAFT-{kind}.pdf")
 
 

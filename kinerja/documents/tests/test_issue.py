@@ -3,6 +3,8 @@
 import io
 
 import pytest
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from kinerja.collection.models import StepExecution
@@ -47,6 +49,10 @@ def test_a_finalised_round_files_every_document_of_the_cycle(org, finalised_roun
 
     minutes = texts[DocumentKind.MEETING_MINUTES][0]
     assert "Format dibahas." in minutes and "Ruang rapat" in minutes
+    held = timezone.localtime(finalised_round.meeting.held_at)
+    with translation.override("id"):
+        day = f"{date_format(held, 'l')}, {date_format(held, 'DATE_FORMAT')}"
+    assert day in minutes and day in texts[DocumentKind.MEETING_INVITATION][0]
     assert "hadir" in minutes and "tidak hadir" in minutes
     invitation = texts[DocumentKind.MEETING_INVITATION][0]
     assert org.kabid_y.full_name in invitation

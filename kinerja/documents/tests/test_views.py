@@ -133,3 +133,30 @@ def test_the_archive_holds_every_document_with_an_index_and_checksums(client, or
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest
     assert index[0]["hardcopy_location"] == "Arsip" and index[0]["scan_file"]
     assert {row["sha256"] for row in index} == {document.sha256 for document in documents}
+
+
+def test_the_agency_recap_shows_only_the_units_the_reader_may_see(client, org, entry_round,
+                                                                  catalogue):
+    from kinerja.collection import services as collection
+
+    track_x = entry_round.tracks.get(unit=org.division_x)
+    collection.values_save(user=org.staff_x.user, track=track_x, entries=[
+        collection.ValueEntry(indicator_id=catalogue[0].id, value_text="7")])
+    client.force_login(org.staff_y.user)
+    text = pdf_text(body(client.get(print_url(entry_round, DocumentKind.AGENCY_RECAP))))
+    assert "Indikator Y1" in text and "Indikator X1" not in text  # Bidang X's draft
+    client.force_login(org.staff_x.user)
+    text = pdf_text(body(client.get(print_url(entry_round, DocumentKind.AGENCY_RECAP))))
+    assert "Indikator X1" in text and "7,00" in text and "Indikator Y1" not in text
+
+
+def test_a_filed_agency_recap_is_for_those_who_see_every_unit(client, org, finalised_round):
+    [recap] = [document for document in services.documents_issue_missing(finalised_round)
+               if document.kind == DocumentKind.AGENCY_RECAP]
+    client.force_login(org.staff_y.user)  # sees only Bidang Y's data, even when final
+    assert client.get(print_url(finalised_round, DocumentKind.AGENCY_RECAP)).status_code == 403
+    assert client.get(reverse("documents:download",
+                              args=[recap.identifier])).status_code == 403
+    client.force_login(org.kasubbid_data.user)
+    assert body(client.get(print_url(finalised_round,
+                                     DocumentKind.AGENCY_RECAP))) == stored_bytes(recap)
