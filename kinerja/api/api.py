@@ -15,7 +15,7 @@ from kinerja.organisation.selectors import (
 )
 from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_viewer
 
-from . import collection, tokens
+from . import collection, documents, tokens
 from .auth import bearer, session, viewer_of
 from .docs import docs_view
 from .schemas import MeOut, SopSummaryOut, SopVersionOut, UnitDetailOut, UnitOut
@@ -54,6 +54,7 @@ def not_authenticated(request, error):
 
 api.add_router("", tokens.router)
 api.add_router("", collection.router)
+api.add_router("", documents.router)
 
 
 def _unit_out(unit) -> dict:

@@ -17,6 +17,7 @@ from kinerja.collection.models import (
     Track,
 )
 from kinerja.core.models import AuditEvent
+from kinerja.documents.models import Hardcopy
 
 PASSWORD = "correct-horse-battery"
 BASE = "/api/v1"
@@ -79,4 +80,5 @@ def database_state() -> tuple:
         FormatItem.objects.count(), Signature.objects.count(), Meeting.objects.count(),
         ReturnRecord.objects.count(), AuditEvent.objects.count(),
         list(ApiToken.objects.order_by("id").values_list("id", "revoked_at")),
+        list(Hardcopy.objects.order_by("id").values_list("id", "location", "version")),
     )

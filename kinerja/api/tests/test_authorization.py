@@ -20,6 +20,7 @@ from kinerja.api.api import api
 from kinerja.collection import services
 from kinerja.collection.models import Round, Track
 from kinerja.conftest import fresh
+from kinerja.documents.services import documents_issue_for, documents_issue_missing
 from kinerja.organisation.tests.factories import UserFactory
 
 from .support import PASSWORD, Caller, database_state
@@ -172,6 +173,19 @@ def _meeting(s: Scenario):
         "invitee_ids": [s.org.kabid_x.id], "attendee_ids": [], "minutes": "Dibahas."}
 
 
+def _round_documents(s: Scenario):
+    round_ = s.round_at("signed")
+    documents_issue_missing(round_)
+    return f"/rounds/{round_.id}/documents", None
+
+
+def _filled_format(s: Scenario):
+    """Bidang X's filled format, filed when its staff completed the data entry (step 5)."""
+    track = s.track_at("recap")
+    [document] = documents_issue_for(track.executions.get(step__number=5).id)
+    return document
+
+
 READ_REFUSED = {NOBODY: 403}
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -212,6 +226,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/rounds/{round_id}"): Route(
         lambda s: (f"/rounds/{s.round_at('met').id}", None), {OUTSIDER: 404, NOBODY: 403},
         "staff_y"),
+    # -- documents
+    ("GET", "/rounds/{round_id}/documents"): Route(
+        _round_documents, {OUTSIDER: 404, NOBODY: 403}, "staff_y"),
+    ("GET", "/documents/{identifier}"): Route(
+        lambda s: (f"/documents/{_filled_format(s).identifier}", None),
+        {"staff_y": 403, "kabid_y": 403, "head": 403, "secretary": 403, OUTSIDER: 404,
+         NOBODY: 403}, "staff_x"),
+    ("POST", "/documents/{identifier}/hardcopy"): Route(
+        lambda s: (f"/documents/{_filled_format(s).identifier}/hardcopy",
+                   {"filed_on": s.today.isoformat(), "location": "Arsip Bidang X"}),
+        {"staff_y": 403, "kabid_y": 403, OUTSIDER: 404, NOBODY: 403}, "staff_x"),
     ("GET", "/rounds/{round_id}/recap"): Route(
         lambda s: (f"/rounds/{s.round_at('met').id}/recap", None),
         {OUTSIDER: 404, NOBODY: 403}, "staff_y"),
