@@ -168,8 +168,7 @@ def measure_recap_pdf(round_id: int, rows: int, pdf_repeat: int, repeat: int,
         return (round_for_print(round_id),)
 
     def pdf(round_):
-        pdfs.append(services.document_render(cycle.agency_recap_spec(round_, None),
-                                             round_=round_))
+        pdfs.append(services.document_render(cycle.agency_recap_spec(round_, None)))
 
     def data(round_):
         found = agency_recap(round_)
@@ -210,7 +209,7 @@ def measure_batch(round_ids: list[int]) -> tuple[Result, int, int, dict[int, set
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
             spec = cycle.agency_recap_spec(round_, None)
-            content = services.document_render(spec, round_=round_)
+            content = services.document_render(spec)
             times.append((time.perf_counter() - start) * 1000)
         row_count = sum(len(group) for _, objectives in spec.context["groups"]
                         for _, group in objectives)

@@ -41,6 +41,17 @@ def disposition_get_for_viewer(*, viewer: Viewer, disposition_id: int) -> Dispos
     return found
 
 
+def disposition_readable_by_viewer(*, viewer: Viewer, disposition_id: int) -> Disposition:
+    """A disposition of the person's agency (404 otherwise); one not yet signed only for its
+    author (403 for anyone else)."""
+    from django.core.exceptions import PermissionDenied
+
+    disposition = disposition_get_for_viewer(viewer=viewer, disposition_id=disposition_id)
+    if disposition.round_id is None and disposition.created_by_id != viewer.person_id:
+        raise PermissionDenied
+    return disposition
+
+
 def draft_dispositions_for_viewer(*, viewer: Viewer):
     return Disposition.objects.filter(agency_id=viewer.agency_id, round__isnull=True,
                                       created_by_id=viewer.person_id)

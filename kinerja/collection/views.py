@@ -55,12 +55,10 @@ def disposition_new(request):
 
 @person_required
 def disposition_detail(request, disposition_id: int):
-    disposition = selectors.disposition_get_for_viewer(viewer=request.viewer,
-                                                       disposition_id=disposition_id)
+    disposition = selectors.disposition_readable_by_viewer(viewer=request.viewer,
+                                                           disposition_id=disposition_id)
     if disposition.round_id:
         return redirect("collection:round_detail", disposition.round_id)
-    if disposition.created_by_id != request.viewer.person_id:
-        return TemplateResponse(request, "403.html", status=403)
     return TemplateResponse(request, "collection/disposition_detail.html",
                             {"disposition": disposition})
 

@@ -32,7 +32,7 @@ from kinerja.collection.services.common import (
     current_format,
 )
 from kinerja.collection.signing import signatures_of
-from kinerja.organisation.models import Person, PositionHolding, PositionKind, Unit
+from kinerja.organisation.models import Agency, Person, PositionHolding, PositionKind, Unit
 from kinerja.sops.models import StepKind
 
 from .models import DocumentKind
@@ -40,6 +40,7 @@ from .models import DocumentKind
 
 @dataclass
 class DocumentSpec:
+    agency: Agency
     kind: str
     title: str
     template: str
@@ -94,10 +95,10 @@ def _round_context(round_: Round) -> dict:
     return {"round": round_, "period_label": f"{round_.get_period_display()} {round_.year}"}
 
 
-def _place_date(round_: Round, moment) -> str:
+def _place_date(agency: Agency, moment) -> str:
     from .rendering import document_settings
 
-    city = document_settings(round_.agency).city
+    city = document_settings(agency).city
     if moment is None:
         moment = timezone.localdate()
     elif isinstance(moment, datetime):
@@ -109,7 +110,13 @@ def _place_date(round_: Round, moment) -> str:
 # -- the documents ----------------------------------------------------------------------------
 
 def disposition_spec(round_: Round, execution: StepExecution | None) -> DocumentSpec:
-    disposition = Disposition.objects.select_related("created_by").get(round=round_)
+    disposition = Disposition.objects.select_related("created_by", "agency").get(round=round_)
+    return disposition_sheet_spec(disposition)
+
+
+def disposition_sheet_spec(disposition: Disposition) -> DocumentSpec:
+    """The lembar disposisi with the signature and initials recorded so far (none for a draft
+    not yet signed)."""
     signatures = {s.role: s for s in signatures_of(disposition)}
     head = signatures.get(HEAD_SIGNATURE)
     initials = [(label, signatures.get(role)) for role, label in (
@@ -117,10 +124,11 @@ def disposition_spec(round_: Round, execution: StepExecution | None) -> Document
     signers = [signer(head.person if head else disposition.created_by,
                       head.position_title if head else "", signed_at=head and head.signed_at)]
     return DocumentSpec(
-        kind=DocumentKind.DISPOSITION, title=_("Disposition sheet %(agenda)s")
-        % {"agenda": disposition.agenda}, template="documents/disposition.html",
-        context={**_round_context(round_), "disposition": disposition, "initials": initials,
-                 "place_date": _place_date(round_, disposition.date)},
+        agency=disposition.agency, kind=DocumentKind.DISPOSITION,
+        title=_("Disposition sheet %(agenda)s") % {"agenda": disposition.agenda},
+        template="documents/disposition.html",
+        context={"disposition": disposition, "initials": initials,
+                 "place_date": _place_date(disposition.agency, disposition.date)},
         signers=signers)
 
 
@@ -136,9 +144,10 @@ def format_spec(round_: Round, execution: StepExecution | None,
         title += f" · {track.unit.name}"
     signers = [_executor(execution)] if execution else []
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.DATA_REQUEST_FORMAT, title=title, template="documents/format.html",
         context={**_round_context(round_), "format": data_format, "items": items,
-                 "track": track, "place_date": _place_date(round_, execution and
+                 "track": track, "place_date": _place_date(round_.agency, execution and
                                                            execution.completed_at)},
         signers=signers, landscape=True, track=track)
 
@@ -152,25 +161,27 @@ def _meeting_people(meeting):
 def meeting_invitation_spec(round_: Round, execution: StepExecution | None) -> DocumentSpec:
     meeting = round_.meeting
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.MEETING_INVITATION, title=_("Meeting invitation %(period)s")
         % {"period": f"{round_.get_period_display()} {round_.year}"},
         template="documents/meeting_invitation.html",
         context={**_round_context(round_), "meeting": meeting,
                  "people": _meeting_people(meeting),
                  "step": execution.step if execution else None,
-                 "place_date": _place_date(round_, meeting.recorded_at)},
+                 "place_date": _place_date(round_.agency, meeting.recorded_at)},
         signers=[_executor(execution)] if execution else [])
 
 
 def meeting_minutes_spec(round_: Round, execution: StepExecution | None) -> DocumentSpec:
     meeting = round_.meeting
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.MEETING_MINUTES, title=_("Meeting minutes %(period)s")
         % {"period": f"{round_.get_period_display()} {round_.year}"},
         template="documents/meeting_minutes.html",
         context={**_round_context(round_), "meeting": meeting,
                  "people": _meeting_people(meeting),
-                 "place_date": _place_date(round_, meeting.recorded_at)},
+                 "place_date": _place_date(round_.agency, meeting.recorded_at)},
         signers=[_executor(execution, caption=_("Minutes taken by"))] if execution else [])
 
 
@@ -187,12 +198,13 @@ def filled_format_spec(round_: Round, execution: StepExecution | None,
                        track: Track) -> DocumentSpec:
     rows = unit_recap(track)
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.FILLED_FORMAT, title=_("Filled data-request format %(period)s · "
                                                  "%(unit)s")
         % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
         template="documents/filled_format.html",
         context={**_round_context(round_), "track": track, "rows": rows,
-                 "place_date": _place_date(round_, execution and execution.completed_at)},
+                 "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=[_executor(execution, caption=_("Filled in by"))] if execution else [],
         landscape=True, track=track)
 
@@ -203,11 +215,12 @@ def unit_recap_spec(round_: Round, execution: StepExecution | None,
     signers = [_executor(execution, caption=_("Prepared by"))] if execution else []
     signers.append(_unit_head_block(track, execution, signed=False))
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.UNIT_RECAP, title=_("Unit recap %(period)s · %(unit)s")
         % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
         template="documents/recap.html",
         context={**_round_context(round_), "track": track, "groups": group_rows(rows),
-                 "place_date": _place_date(round_, execution and execution.completed_at)},
+                 "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=signers, landscape=True, track=track)
 
 
@@ -219,12 +232,13 @@ def validation_spec(round_: Round, execution: StepExecution | None,
     comments = record.comments if record else {}
     lines = [(row, comments.get(str(row.indicator.id), "")) for row in rows]
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.VALIDATION_RECORD, title=_("Validation record %(period)s · %(unit)s")
         % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
         template="documents/validation.html",
         context={**_round_context(round_), "track": track, "execution": execution,
                  "returned": returned, "record": record, "lines": lines,
-                 "place_date": _place_date(round_, execution and execution.completed_at)},
+                 "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=[_executor(execution)] if execution else [], landscape=True, track=track)
 
 
@@ -238,6 +252,7 @@ def handover_spec(round_: Round, execution: StepExecution | None,
     if execution:
         signers.append(_executor(execution, caption=_("Received by")))
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.HANDOVER_RECEIPT, title=_("Hand-over receipt %(period)s · %(unit)s")
         % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
         template="documents/handover.html",
@@ -245,7 +260,7 @@ def handover_spec(round_: Round, execution: StepExecution | None,
                  "returned": returned, "indicators": len(rows),
                  "with_value": sum(1 for row in rows if row.value is not None),
                  "evidence": sum(row.evidence_count for row in rows),
-                 "place_date": _place_date(round_, execution and execution.completed_at)},
+                 "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=signers, track=track)
 
 
@@ -261,12 +276,13 @@ def agency_recap_spec(round_: Round, execution: StepExecution | None, *,
     signers = [_executor(execution, caption=_("Prepared by"))] if execution else []
     signers.append(signer(head, head_title, caption=_("Approved by")))
     return DocumentSpec(
+        agency=round_.agency,
         kind=DocumentKind.AGENCY_RECAP, title=_("Agency recap %(period)s")
         % {"period": f"{round_.get_period_display()} {round_.year}"},
         template="documents/recap.html",
         context={**_round_context(round_), "groups": group_rows(recap.rows), "show_unit": True,
                  "completeness": recap.completeness,
-                 "place_date": _place_date(round_, execution and execution.completed_at)},
+                 "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=signers, landscape=True)
 
 

@@ -37,7 +37,7 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def document_render(spec: DocumentSpec, *, round_: Round, identifier=None,
+def document_render(spec: DocumentSpec, *, identifier=None,
                     signed_electronically: bool = False) -> bytes:
     """The PDF of a spec: with its identifier and QR code when it is being issued, marked
     DRAFT without one."""
@@ -49,7 +49,7 @@ def document_render(spec: DocumentSpec, *, round_: Round, identifier=None,
                     "footer_text": f"{spec.title} · {identifier}"}
     else:
         context["footer_text"] = f"DRAFT · {spec.title}"
-    return render_pdf(spec.template, context, agency=round_.agency,
+    return render_pdf(spec.template, context, agency=spec.agency,
                       landscape=spec.landscape, draft=identifier is None)
 
 
@@ -62,7 +62,7 @@ def document_issue(execution: StepExecution, spec: DocumentSpec) -> Document:
     identifier = uuid.uuid4()
     backend = signing.backend()
     agency_can_sign = backend.can_sign(round_.agency)
-    pdf = document_render(spec, round_=round_, identifier=identifier,
+    pdf = document_render(spec, identifier=identifier,
                           signed_electronically=agency_can_sign)
     signed = backend.sign(pdf, agency=round_.agency, reason=spec.title)
     digest = sha256_of(signed.content)

@@ -78,8 +78,20 @@ def document_print(request, round_id: int, kind: str):
         raise Http404
     spec = cycle.draft_spec(kind, round_, track,
                             unit_ids=services.unit_ids_visible_to(request.viewer, round_))
-    content = services.document_render(spec, round_=round_)
+    content = services.document_render(spec)
     return _pdf_response(io.BytesIO(content), f"DRAFT-{kind}.pdf")
+
+
+@person_required
+def disposition_print(request, disposition_id: int):
+    """A disposition not yet signed, printed as a DRAFT by its author; once signed, the
+    round's filed sheet."""
+    disposition = selectors.disposition_readable_by_viewer(viewer=request.viewer,
+                                                           disposition_id=disposition_id)
+    if disposition.round_id:
+        return redirect("documents:print", disposition.round_id, DocumentKind.DISPOSITION)
+    content = services.document_render(cycle.disposition_sheet_spec(disposition))
+    return _pdf_response(io.BytesIO(content), f"DRAFT-disposisi-{disposition.agenda_number}.pdf")
 
 
 @person_required

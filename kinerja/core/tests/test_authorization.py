@@ -69,6 +69,8 @@ PAGES = {
                        [], ["outsider"]),
     "documents:print": (lambda o, s: {"round_id": s.round.id, "kind": "disposition"},
                         "staff_y", [], ["outsider"]),
+    "documents:disposition_print": (lambda o, s: {"disposition_id": s.draft.id}, "head",
+                                    ["secretary"], ["outsider"]),
     "documents:archive": (lambda o, s: {"round_id": s.round.id}, "staff_y", [], ["outsider"]),
 }
 

@@ -160,3 +160,20 @@ def test_a_filed_agency_recap_is_for_those_who_see_every_unit(client, org, final
     client.force_login(org.kasubbid_data.user)
     assert body(client.get(print_url(finalised_round,
                                      DocumentKind.AGENCY_RECAP))) == stored_bytes(recap)
+
+
+def test_a_disposition_not_yet_signed_prints_as_a_draft_for_its_author(client, org, sop):
+    from kinerja.collection import services as collection
+
+    today = timezone.localdate()
+    draft = collection.disposition_create(
+        user=org.head.user, sop=sop, year=2026, period="Q1", date=today, speed="biasa",
+        security="biasa", subject="Data triwulan I", instruction="Kumpulkan.",
+        deadline=today + timedelta(days=7))
+    url = reverse("documents:disposition_print", args=[draft.id])
+    client.force_login(org.head.user)
+    text = pdf_text(body(client.get(url)))
+    assert "DRAFT" in text and "Data triwulan I" in text
+    assert not Document.objects.exists()
+    client.force_login(org.secretary.user)
+    assert client.get(url).status_code == 403
