@@ -157,6 +157,11 @@ def document_verify(document: Document, content: bytes) -> bool:
     return sha256_of(content) == document.sha256
 
 
+def document_verify_upload(document: Document, upload) -> bool:
+    """An uploaded file (public page): a file of another size is not read at all."""
+    return upload.size == document.size and document_verify(document, upload.read())
+
+
 # -- hardcopy --------------------------------------------------------------------------------
 
 def may_file_hardcopy(viewer: Viewer, document: Document) -> bool:

@@ -141,6 +141,6 @@ def verify(request, identifier):
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
-            result = services.document_verify(document, form.cleaned_data["file"].read())
+            result = services.document_verify_upload(document, form.cleaned_data["file"])
     return TemplateResponse(request, "documents/verify.html", {
         "document": document, "form": form, "result": result})

@@ -70,6 +70,8 @@ def test_a_changed_byte_fails_pyhanko_and_the_verification_page(client, signed_d
     assert "alert-success" in same.content.decode()
     other = client.post(url, {"file": SimpleUploadedFile("a.pdf", changed)})
     assert "alert-danger" in other.content.decode()
+    shorter = client.post(url, {"file": SimpleUploadedFile("a.pdf", content[:-1])})
+    assert "alert-danger" in shorter.content.decode()
     assert not services.document_verify(signed_document, changed)
     assert services.document_verify(signed_document, content)
 
