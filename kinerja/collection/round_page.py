@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from kinerja.organisation.models import Person
 from kinerja.worktime.calendar import Calendar
 
 from .forms import (
@@ -20,7 +19,7 @@ from .forms import (
     VersionForm,
 )
 from .models import Disposition, ExecutionStatus, Meeting, Round, RoundStatus, StepExecution
-from .services import current_format, indicators_for_round, missing_units
+from .services import current_format, default_invitees, indicators_for_round, missing_units
 from .signing import signatures_of
 from .tasks import tasks_of
 
@@ -99,15 +98,6 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
         "missing_units": missing_units(round_) if round_.tracks.exists() else [],
         "forms": forms,
     }
-
-
-def default_invitees(round_: Round) -> list[int]:
-    """The SOP's meeting: the unit heads, the data subsection and the units' staff."""
-    heads = Person.objects.filter(
-        agency=round_.agency, holdings__position__kind__in=["division_head", "secretary"])
-    data = Person.objects.filter(agency=round_.agency,
-                                 holdings__position__unit__functions__code="data")
-    return sorted({person.id for person in [*heads, *data]})
 
 
 def _forms(round_: Round, codes: set[str], data_format) -> dict:

@@ -31,6 +31,7 @@ from kinerja.collection.services.common import (
     SECRETARY_INITIALS,
     current_format,
 )
+from kinerja.collection.services.meeting import default_invitees
 from kinerja.collection.signing import signatures_of
 from kinerja.organisation.models import Agency, Person, PositionHolding, PositionKind, Unit
 from kinerja.sops.models import StepKind
@@ -159,16 +160,24 @@ def _meeting_people(meeting):
 
 
 def meeting_invitation_spec(round_: Round, execution: StepExecution | None) -> DocumentSpec:
-    meeting = round_.meeting
+    """The invitation: as filed with the minutes once the meeting is recorded; before that,
+    a form for the SOP's invitees with the date and place left to be written in."""
+    meeting = getattr(round_, "meeting", None)
+    if meeting is not None:
+        people = _meeting_people(meeting)
+    else:
+        people = [(person, False) for person in
+                  Person.objects.filter(id__in=default_invitees(round_)).order_by("name")]
+    step = execution.step if execution else round_.sop_version.steps.filter(
+        kind=StepKind.MEETING).first()
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.MEETING_INVITATION, title=_("Meeting invitation %(period)s")
         % {"period": f"{round_.get_period_display()} {round_.year}"},
         template="documents/meeting_invitation.html",
-        context={**_round_context(round_), "meeting": meeting,
-                 "people": _meeting_people(meeting),
-                 "step": execution.step if execution else None,
-                 "place_date": _place_date(round_.agency, meeting.recorded_at)},
+        context={**_round_context(round_), "meeting": meeting, "people": people,
+                 "step": step, "place_date": _place_date(
+                     round_.agency, meeting.recorded_at if meeting else None)},
         signers=[_executor(execution)] if execution else [])
 
 
@@ -349,7 +358,9 @@ def draft_available(kind: str, round_: Round, track: Track | None) -> bool:
     """Whether there is anything to print yet (a meeting, a format, a disposition)."""
     if kind == DocumentKind.DISPOSITION:
         return Disposition.objects.filter(round=round_).exists()
-    if kind in (DocumentKind.MEETING_INVITATION, DocumentKind.MEETING_MINUTES):
+    if kind == DocumentKind.MEETING_INVITATION:  # a form to fill in before the meeting
+        return round_.tracks.exists()
+    if kind == DocumentKind.MEETING_MINUTES:
         return hasattr(round_, "meeting")
     if kind in TRACK_DOCUMENTS and track is None:
         return False

@@ -41,7 +41,7 @@ from .format import (  # noqa: F401
     indicators_for_round,
 )
 from .handover import handover_acknowledge, handover_return, handover_submit  # noqa: F401
-from .meeting import meeting_record  # noqa: F401
+from .meeting import default_invitees, meeting_record  # noqa: F401
 from .validation import (  # noqa: F401
     changes_since_return,
     unit_recap_approve,

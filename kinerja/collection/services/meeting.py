@@ -63,3 +63,10 @@ def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
     return meeting
 
 
+def default_invitees(round_: Round) -> list[int]:
+    """The SOP's meeting: the unit heads, the data subsection and the units' staff."""
+    heads = Person.objects.filter(
+        agency=round_.agency, holdings__position__kind__in=["division_head", "secretary"])
+    data = Person.objects.filter(agency=round_.agency,
+                                 holdings__position__unit__functions__code="data")
+    return sorted({person.id for person in [*heads, *data]})

@@ -177,3 +177,15 @@ def test_a_disposition_not_yet_signed_prints_as_a_draft_for_its_author(client, o
     assert not Document.objects.exists()
     client.force_login(org.secretary.user)
     assert client.get(url).status_code == 403
+
+
+def test_the_invitation_prints_before_the_meeting_for_the_sops_invitees(client, org,
+                                                                         sent_round):
+    client.force_login(org.kasubbid_data.user)
+    text = pdf_text(body(client.get(print_url(sent_round, DocumentKind.MEETING_INVITATION))))
+    assert "DRAFT" in text and "UNDANGAN" in text.upper()
+    for person in (org.kabid_x, org.kabid_y, org.secretary, org.kasubbid_data):
+        assert person.full_name in text
+    assert "…" in text  # date and place left to be written in
+    assert client.get(print_url(sent_round,
+                                DocumentKind.MEETING_MINUTES)).status_code == 404
