@@ -96,8 +96,8 @@ def documents_issue_for(execution_id: int) -> list[Document]:
 
 
 def documents_issue_missing(round_: Round) -> list[Document]:
-    """Files what a completed step should have filed and has not (a render that failed
-    after the step's commit); safe to run any time."""
+    """Files the documents of completed steps that filed none (a render that failed after
+    the step's commit); safe to run any time."""
     issued = []
     done = round_.executions.filter(status__in=["done", "returned"]).exclude(
         documents__isnull=False).values_list("id", flat=True)
@@ -110,7 +110,7 @@ def issue_after_commit(execution_id: int) -> None:
     try:
         documents_issue_for(execution_id)
     except Exception:
-        # The step itself is done; the round page files what is missing on the next view.
+        # The step itself is done; `manage.py issue_documents` files what is missing.
         logger.exception("Could not issue the documents of step execution %s", execution_id)
 
 
