@@ -41,6 +41,10 @@ class SigningBackend:
         raise NotImplementedError
 
 
+# Room for the CMS signature: an RSA-4096 signature with a chain of a few certificates.
+SIGNATURE_BYTES_RESERVED = 16384
+
+
 class CertificateError(ValueError):
     pass
 
@@ -82,7 +86,9 @@ class AgencyCertificateBackend(SigningBackend):
             field_name="Kinerja", subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
             location=agency.name, name=agency.name)
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        signed = signers.sign_pdf(writer, metadata, signer=signer)
+        # A fixed reservation spares pyHanko a trial signature to size it (half the time).
+        signed = signers.sign_pdf(writer, metadata, signer=signer,
+                                  bytes_reserved=SIGNATURE_BYTES_RESERVED)
         return SignedPdf(signed.getvalue(), backend=self.label,
                          certificate_subject=signer.signing_cert.subject.human_friendly,
                          self_signed=doc_settings.certificate_self_signed)
