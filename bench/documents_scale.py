@@ -45,6 +45,7 @@ from recap_scale import (
     paired,
     prepare_database,
     print_table,
+    release,
     settle,
 )
 
@@ -442,11 +443,7 @@ def main() -> int:
         print(f"recap PDF queries are the same with {min(batch_counts)} to {rows} rows.")
         return 0
     finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        database.cleanup()
+        release(database)
 
 
 if __name__ == "__main__":

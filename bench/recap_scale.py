@@ -53,6 +53,15 @@ class Database:
     cleanup: Callable[[], None]
 
 
+def release(database: Database) -> None:
+    """Close Django's connections (when it was set up), then drop or keep the database."""
+    if "django.db" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()
+    database.cleanup()
+
+
 def prepare_database(keep: bool) -> Database:
     """Point the settings at a new, empty database before django.setup()."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "kinerja.test_settings"
@@ -528,11 +537,7 @@ def main() -> int:
             print(f"query counts are the same with {stages[0]} and {stages[-1]} agencies.")
         return 0
     finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        database.cleanup()
+        release(database)
 
 
 if __name__ == "__main__":

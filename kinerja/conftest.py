@@ -16,6 +16,7 @@ from django.utils import timezone
 from kinerja.catalogue.models import Goal, Indicator, IndicatorYearTarget, Objective, RenstraPeriod
 from kinerja.collection import services
 from kinerja.organisation.models import Person, Unit
+from kinerja.organisation.setup import ensure_agency_admin_group
 from kinerja.organisation.tests.factories import (
     AgencyFactory,
     PersonFactory,
@@ -94,6 +95,16 @@ def build_org() -> Org:
 @pytest.fixture
 def org(db) -> Org:
     return build_org()
+
+
+@pytest.fixture
+def agency_admin(org):
+    """The staff member of agency A who administers it (the "Administrator OPD" group)."""
+    user = org.staff_secretariat.user
+    user.is_staff = True
+    user.save()
+    user.groups.add(ensure_agency_admin_group())
+    return user
 
 
 @pytest.fixture

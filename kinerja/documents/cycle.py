@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import wraps
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from kinerja.organisation.models import Agency, Person, PositionHolding, Positio
 from kinerja.sops.models import StepKind
 
 from .models import DocumentKind
+from .rendering import DOCUMENT_LANGUAGE, document_settings
 
 
 @dataclass
@@ -49,6 +51,18 @@ class DocumentSpec:
     signers: list[dict] = field(default_factory=list)
     landscape: bool = False
     track: Track | None = None
+
+
+def in_document_language(build):
+    """Titles, dates and labels of a document in the agency's language (Indonesian), whoever
+    completed the step and whatever their interface language."""
+
+    @wraps(build)
+    def wrapper(*args, **kwargs):
+        with translation.override(DOCUMENT_LANGUAGE):
+            return build(*args, **kwargs)
+
+    return wrapper
 
 
 def _when(moment) -> str:
@@ -93,12 +107,10 @@ def _executor(execution: StepExecution, caption: str = "") -> dict:
 
 
 def _round_context(round_: Round) -> dict:
-    return {"round": round_, "period_label": f"{round_.get_period_display()} {round_.year}"}
+    return {"round": round_, "period_label": str(round_)}
 
 
 def _place_date(agency: Agency, moment) -> str:
-    from .rendering import document_settings
-
     city = document_settings(agency).city
     if moment is None:
         moment = timezone.localdate()
@@ -115,6 +127,7 @@ def disposition_spec(round_: Round, execution: StepExecution | None) -> Document
     return disposition_sheet_spec(disposition)
 
 
+@in_document_language
 def disposition_sheet_spec(disposition: Disposition) -> DocumentSpec:
     """The lembar disposisi with the signature and initials recorded so far (none for a draft
     not yet signed)."""
@@ -140,7 +153,7 @@ def format_spec(round_: Round, execution: StepExecution | None,
     if track is not None:
         items = [item for item in items if item.unit_id == track.unit_id]
     title = _("Data-request format %(period)s") % {
-        "period": f"{round_.get_period_display()} {round_.year}"}
+        "period": str(round_)}
     if track is not None:
         title += f" · {track.unit.name}"
     signers = [_executor(execution)] if execution else []
@@ -173,7 +186,7 @@ def meeting_invitation_spec(round_: Round, execution: StepExecution | None) -> D
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.MEETING_INVITATION, title=_("Meeting invitation %(period)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}"},
+        % {"period": str(round_)},
         template="documents/meeting_invitation.html",
         context={**_round_context(round_), "meeting": meeting, "people": people,
                  "step": step, "place_date": _place_date(
@@ -186,7 +199,7 @@ def meeting_minutes_spec(round_: Round, execution: StepExecution | None) -> Docu
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.MEETING_MINUTES, title=_("Meeting minutes %(period)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}"},
+        % {"period": str(round_)},
         template="documents/meeting_minutes.html",
         context={**_round_context(round_), "meeting": meeting,
                  "people": _meeting_people(meeting),
@@ -210,7 +223,7 @@ def filled_format_spec(round_: Round, execution: StepExecution | None,
         agency=round_.agency,
         kind=DocumentKind.FILLED_FORMAT, title=_("Filled data-request format %(period)s · "
                                                  "%(unit)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
+        % {"period": str(round_), "unit": track.unit.name},
         template="documents/filled_format.html",
         context={**_round_context(round_), "track": track, "rows": rows,
                  "place_date": _place_date(round_.agency, execution and execution.completed_at)},
@@ -226,7 +239,7 @@ def unit_recap_spec(round_: Round, execution: StepExecution | None,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.UNIT_RECAP, title=_("Unit recap %(period)s · %(unit)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
+        % {"period": str(round_), "unit": track.unit.name},
         template="documents/recap.html",
         context={**_round_context(round_), "track": track, "groups": group_rows(rows),
                  "place_date": _place_date(round_.agency, execution and execution.completed_at)},
@@ -243,7 +256,7 @@ def validation_spec(round_: Round, execution: StepExecution | None,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.VALIDATION_RECORD, title=_("Validation record %(period)s · %(unit)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
+        % {"period": str(round_), "unit": track.unit.name},
         template="documents/validation.html",
         context={**_round_context(round_), "track": track, "execution": execution,
                  "returned": returned, "record": record, "lines": lines,
@@ -263,7 +276,7 @@ def handover_spec(round_: Round, execution: StepExecution | None,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.HANDOVER_RECEIPT, title=_("Hand-over receipt %(period)s · %(unit)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}", "unit": track.unit.name},
+        % {"period": str(round_), "unit": track.unit.name},
         template="documents/handover.html",
         context={**_round_context(round_), "track": track, "execution": execution,
                  "returned": returned, "indicators": len(rows),
@@ -273,6 +286,7 @@ def handover_spec(round_: Round, execution: StepExecution | None,
         signers=signers, track=track)
 
 
+@in_document_language
 def agency_recap_spec(round_: Round, execution: StepExecution | None, *,
                       unit_ids: set[int] | None = None) -> DocumentSpec:
     """The agency recap; `unit_ids` keeps only those units' rows (a draft printed by someone
@@ -287,7 +301,7 @@ def agency_recap_spec(round_: Round, execution: StepExecution | None, *,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.AGENCY_RECAP, title=_("Agency recap %(period)s")
-        % {"period": f"{round_.get_period_display()} {round_.year}"},
+        % {"period": str(round_)},
         template="documents/recap.html",
         context={**_round_context(round_), "groups": group_rows(recap.rows), "show_unit": True,
                  "completeness": recap.completeness,
@@ -317,6 +331,7 @@ PER_TRACK_DOCUMENTS = TRACK_DOCUMENTS | {DocumentKind.DATA_REQUEST_FORMAT}
 FILED_WHEN_RETURNED = {DocumentKind.VALIDATION_RECORD, DocumentKind.HANDOVER_RECEIPT}
 
 
+@in_document_language
 def build_spec(kind: str, round_: Round, execution: StepExecution | None,
                track: Track | None) -> DocumentSpec:
     if kind == DocumentKind.DISPOSITION:

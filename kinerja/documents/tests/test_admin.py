@@ -10,18 +10,8 @@ from pypdf import PdfReader
 from kinerja.documents import services, signing
 from kinerja.documents.models import DocumentSettings
 from kinerja.documents.tests.conftest import stored_bytes
-from kinerja.organisation.setup import ensure_agency_admin_group
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def agency_admin(org):
-    user = org.staff_secretariat.user
-    user.is_staff = True
-    user.save()
-    user.groups.add(ensure_agency_admin_group())
-    return user
 
 
 def test_the_certificate_must_open_with_the_passphrase_from_the_environment(

@@ -120,3 +120,11 @@ def test_the_command_files_only_what_is_missing(org, opened_round):
     call_command("issue_documents", stdout=out)
     assert out.getvalue().endswith("0 documents filed.\n")
     assert Document.objects.count() == 1
+
+
+def test_a_document_is_in_indonesian_whoever_completes_the_step(org, opened_round):
+    with translation.override("en"):
+        [document] = services.documents_issue_missing(opened_round)
+    assert document.title.startswith("Lembar disposisi")
+    text = pdf_text(stored_bytes(document))
+    assert "LEMBAR DISPOSISI" in text and "Triwulan III 2026" in text

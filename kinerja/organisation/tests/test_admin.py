@@ -12,16 +12,6 @@ from kinerja.sops.models import Sop
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def agency_admin(org):
-    """The staff member of agency A who administers it."""
-    user = org.staff_secretariat.user
-    user.is_staff = True
-    user.save()
-    user.groups.add(ensure_agency_admin_group())
-    return user
-
-
 def test_group_has_the_permissions_it_needs(agency_admin):
     assert agency_admin.has_perm("organisation.change_unit")
     assert agency_admin.has_perm("organisation.add_person")
