@@ -7,18 +7,52 @@ SOP_FILE := kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml
 DEMO_ENV := KINERJA_DEMO=1 DEBUG=0 DJANGO_SETTINGS_MODULE=kinerja.settings
 PYTEST_ARGS ?=
 
-.PHONY: install install-test pdf-libraries system-packages demo test lint messages clean
+.PHONY: install install-test lock audit pdf-libraries system-packages demo test lint messages clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Kinerja needs Python 3.11 ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The dependencies come from the lock files in requirements/ (exact versions, PyPI's SHA-256
+# hashes); pyproject.toml only states the ranges. Kinerja itself is installed without
+# dependencies and without build isolation, so nothing unhashed is downloaded (setuptools is
+# in the lock files too).
 install: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements/base.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 
 install-test: $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+
+# Tools that are not Kinerja's dependencies (pip-tools, pip-audit) live in their own venv.
+TOOLS_VENV := $(VENV)/tools
+
+$(TOOLS_VENV)/bin/python:
+	$(PYTHON) -m venv $(TOOLS_VENV)
+
+# Regenerate requirements/*.txt after changing the dependencies in pyproject.toml. Versions
+# already locked are kept unless they no longer fit: `make lock LOCK_ARGS=--upgrade` moves
+# everything to the newest allowed version, `LOCK_ARGS="--upgrade-package django"` one package.
+# Only PyPI is asked (local pip configuration is ignored), so the hashes are PyPI's.
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT \
+  PIP_CONFIG_FILE=/dev/null $(TOOLS_VENV)/bin/pip-compile --quiet --generate-hashes \
+  --strip-extras --allow-unsafe --build-deps-for=editable \
+  --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+LOCK_ARGS ?=
+
+lock: $(TOOLS_VENV)/bin/python
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip-tools
+	$(PIP_COMPILE) --output-file=requirements/base.txt pyproject.toml
+	$(PIP_COMPILE) --extra=test --constraint=requirements/base.txt \
+	  --output-file=requirements/test.txt pyproject.toml
+
+# Known vulnerabilities in the locked runtime dependencies. Needs the vulnerability service
+# (PyPI's JSON API), so it is run on the production host, not in CI.
+audit: $(TOOLS_VENV)/bin/python
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip-audit
+	$(TOOLS_VENV)/bin/pip-audit --strict --require-hashes --disable-pip -r requirements/base.txt
 
 # Debian packages: Pango and HarfBuzz for WeasyPrint's PDFs (the demo too); Chromium for the
 # browser tests and gettext for the catalog check (tests only).

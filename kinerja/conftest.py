@@ -185,8 +185,8 @@ def entry_round(org, sent_round):
     return fresh(sent_round)
 
 
-def validated(org, round_, unit, staff, head, values):
-    """Carry one unit's track through steps 5–7 with the given {indicator: text}."""
+def submitted(round_, unit, staff, values):
+    """Carry one unit's track through steps 5–6 with the given {indicator: text}."""
     track = round_.tracks.get(unit=unit)
     services.values_save(user=staff.user, track=track, entries=[
         services.ValueEntry(indicator_id=i.id, value_text=text, explanation="Penjelasan")
@@ -195,6 +195,12 @@ def validated(org, round_, unit, staff, head, values):
     track.refresh_from_db()
     services.unit_recap_submit(user=staff.user, track=track, expected_version=track.version)
     track.refresh_from_db()
+    return track
+
+
+def validated(org, round_, unit, staff, head, values):
+    """Carry one unit's track through steps 5–7 with the given {indicator: text}."""
+    track = submitted(round_, unit, staff, values)
     services.unit_recap_approve(user=head.user, track=track, expected_version=track.version)
     track.refresh_from_db()
     return track

@@ -99,16 +99,22 @@ INSTALLED_APPS = [
     "kinerja.documents",
     "kinerja.api",
     "kinerja.demo",
+    "kinerja.operations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # No-store for signed-in people and the API, no Server banner (after WhiteNoise: static
+    # files keep their long cache).
+    "kinerja.core.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kinerja.accounts.middleware.UserLanguageMiddleware",
+    # In the user's language, outside axes: 503 for a busy database; the API's error shape.
+    "kinerja.core.middleware.ErrorAnswerMiddleware",
     "kinerja.organisation.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -153,6 +159,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: concurrent writers wait for the lock instead of failing mid-transaction.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same 20 s as SQLite's timeout: a request that waits longer for a row lock gets
+    # "try again" (503, core/middleware.py) instead of holding a worker until gunicorn kills it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={envint('DB_LOCK_TIMEOUT_MS', 20000)}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kinerja.api.api import api
+from kinerja.core import converters  # noqa: F401  registers <id64:...> before the includes
 from kinerja.core.views import healthz
+
+handler404 = "kinerja.core.views.page_not_found"
+handler500 = "kinerja.core.views.server_error"
 
 admin.site.site_header = "Kinerja"
 admin.site.site_title = "Kinerja"

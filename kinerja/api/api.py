@@ -2,12 +2,15 @@
 visibility rule. Every route takes a personal Bearer token (POST /auth/token) or the session
 (CSRF on writes); the OpenAPI docs are at /api/v1/docs."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kinerja.core.errors import DomainError
+from kinerja.core.middleware import is_database_busy
 from kinerja.organisation.selectors import (
     current_holdings_of_unit,
     unit_get_for_viewer,
@@ -18,38 +21,112 @@ from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_view
 from . import collection, documents, tokens
 from .auth import bearer, session, viewer_of
 from .docs import docs_view
-from .schemas import MeOut, SopSummaryOut, SopVersionOut, UnitDetailOut, UnitOut
+from .errors import error_response, status_error_response, validation_details
+from .schemas import (
+    ErrorOut,
+    Id,
+    MeOut,
+    SopSummaryOut,
+    SopVersionOut,
+    UnitDetailOut,
+    UnitOut,
+)
 
-api = NinjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=[bearer, session],
-               docs_decorator=docs_view)
+logger = logging.getLogger(__name__)
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_DESCRIPTIONS = {
+    400: "Refused: the request does not fit the rules.",
+    401: "No valid Bearer token or session.",
+    403: "Not allowed for your position (or no person for this log-in; or CSRF).",
+    404: "Not found, or of another agency.",
+    409: "Stale (someone saved first) or out of turn.",
+    422: "Missing or invalid fields (an id is 1 to 2**63-1).",
+    429: "Locked out after too many failed log-ins.",
+    500: "Unexpected server error (logged).",
+    503: "The database is busy; try again (see Retry-After).",
+}
+
+
+def _error_statuses(path: str, method: str, operation: dict) -> set[int]:
+    """The errors an operation can answer, from what it takes: every operation may meet a
+    bug or a busy database; one that needs a log-in 401 and 403; one with a path parameter
+    or a body 404 and 422; a write the services' refusals (400, 409)."""
+    statuses = {500, 503}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "{" in path or operation.get("requestBody"):
+        statuses |= {404, 422}  # a path or a body names things that may not exist
+    if method != "get":
+        statuses |= {400, 409, 422}
+    return statuses
+
+
+class KinerjaAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The document with the error responses each operation can answer, all in the one
+        `Error` schema, so that clients (and the schemathesis run) know every status."""
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = (
+            ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                statuses = _error_statuses(path, method, operation)
+                if path.endswith("/auth/token") and method == "post":
+                    statuses |= {401, 429}
+                responses = operation.setdefault("responses", {})
+                for status in sorted(statuses):
+                    responses.setdefault(status, {
+                        "description": ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": ERROR_REF}}})
+        return schema
+
+
+api = KinerjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=[bearer, session],
+                 docs_decorator=docs_view)
 
 
 @api.exception_handler(DomainError)
 def domain_error(request, error: DomainError):
-    return api.create_response(
-        request, {"code": error.code, "message": error.message, "details": error.details},
-        status=error.status_code)
+    return error_response(error.status_code, error.code, error.message, error.details)
 
 
 @api.exception_handler(DjangoPermissionDenied)
 def forbidden(request, error):
-    return api.create_response(
-        request, {"code": "forbidden", "message": "Not allowed for your position.",
-                  "details": []}, status=403)
+    return status_error_response(403)
 
 
 @api.exception_handler(Http404)
 def not_found(request, error):
-    return api.create_response(
-        request, {"code": "not_found", "message": "Not found.", "details": []}, status=404)
+    return status_error_response(404)
 
 
 @api.exception_handler(AuthenticationError)
 def not_authenticated(request, error):
-    return api.create_response(
-        request, {"code": "not_authenticated",
-                  "message": "Send a Bearer token (POST /api/v1/auth/token) or sign in.",
-                  "details": []}, status=401)
+    return status_error_response(401)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, error: ValidationError):
+    return status_error_response(422, validation_details(error.errors))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, error: HttpError):
+    """django-ninja's own refusals, e.g. a session write without its CSRF token (403)."""
+    return status_error_response(error.status_code, [error.message])
+
+
+@api.exception_handler(Exception)
+def unexpected(request, error: Exception):
+    """Anything else: a busy database is 503 "try again"; a bug is logged with its
+    traceback and answered 500 in the error shape, never with Django's HTML page."""
+    if is_database_busy(error):
+        logger.warning("database busy: %s %s: %s", request.method, request.path, error)
+        return status_error_response(503)
+    logger.error("API error: %s %s", request.method, request.path,
+                 exc_info=(type(error), error, error.__traceback__))
+    return status_error_response(500)
 
 
 api.add_router("", tokens.router)
@@ -81,7 +158,7 @@ def units(request):
 
 
 @api.get("/units/{unit_id}", response=UnitDetailOut, tags=["organisation"])
-def unit(request, unit_id: int):
+def unit(request, unit_id: Id):
     found = unit_get_for_viewer(viewer=viewer_of(request), unit_id=unit_id)
     holders = [
         {"name": holding.person.full_name, "nip": holding.person.formatted_number,
@@ -118,11 +195,11 @@ def _version_out(version) -> dict:
 
 
 @api.get("/sops/{sop_id}", response=SopVersionOut, tags=["sops"])
-def sop_current(request, sop_id: int):
+def sop_current(request, sop_id: Id):
     return _version_out(sop_version_get_for_viewer(viewer=viewer_of(request), sop_id=sop_id))
 
 
 @api.get("/sops/{sop_id}/versions/{version}", response=SopVersionOut, tags=["sops"])
-def sop_version(request, sop_id: int, version: int):
+def sop_version(request, sop_id: Id, version: Id):
     return _version_out(sop_version_get_for_viewer(viewer=viewer_of(request), sop_id=sop_id,
                                                    version=version))

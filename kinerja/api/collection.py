@@ -27,6 +27,7 @@ from .schemas import (
     FormatCreateIn,
     FormatReviseIn,
     ForwardIn,
+    Id,
     IndicatorsIn,
     MeetingIn,
     ReasonIn,
@@ -137,9 +138,10 @@ def rounds(request):
 
 
 @router.get("/rounds/{round_id}", response=RoundOut)
-def round_detail(request, round_id: int):
+def round_detail(request, round_id: Id):
     """The round as its page shows it: steps with their executions, tracks, documents."""
-    round_ = selectors.round_get_for_viewer(viewer=viewer_of(request), round_id=round_id)
+    viewer = viewer_of(request)
+    round_ = selectors.round_get_for_viewer(viewer=viewer, round_id=round_id)
     page = round_page_context(request, round_)
     data_format, meeting = page["format"], page["meeting"]
     return {
@@ -156,7 +158,9 @@ def round_detail(request, round_id: int):
                 "completed_at": e.execution.completed_at,
                 "completed_by": _person(e.execution.completed_by),
                 "acting_as": e.execution.acting_as, "outcome": e.execution.outcome,
-                "note": e.execution.note, "working_minutes": e.execution.working_minutes,
+                "note": selectors.execution_note_for_viewer(viewer=viewer,
+                                                            execution=e.execution),
+                "working_minutes": e.execution.working_minutes,
                 "standard_minutes": row.step.time_standard_minutes,
                 "minutes_left": e.minutes_left, "late": e.late,
             } for e in row.rows],
@@ -185,7 +189,7 @@ def round_detail(request, round_id: int):
 
 
 @router.get("/rounds/{round_id}/recap", response=AgencyRecapOut)
-def agency_recap(request, round_id: int):
+def agency_recap(request, round_id: Id):
     """The agency recap: only the units whose data you may see at their stage."""
     viewer = viewer_of(request)
     round_ = selectors.round_get_for_viewer(viewer=viewer, round_id=round_id)
@@ -220,7 +224,7 @@ def _track_out(viewer: Viewer, track: Track) -> dict:
 
 
 @router.get("/rounds/{round_id}/tracks/{track_id}", response=TrackOut)
-def track_detail(request, round_id: int, track_id: int):
+def track_detail(request, round_id: Id, track_id: Id):
     """A unit's recap rows: target, value, achievement and category per indicator."""
     viewer = viewer_of(request)
     return _track_out(viewer, _track_for(viewer, round_id, track_id))
@@ -239,7 +243,7 @@ def disposition_create(request, payload: DispositionIn):
 
 
 @router.post("/dispositions/{disposition_id}/sign", response=RoundStateOut)
-def disposition_sign(request, disposition_id: int, payload: VersionIn):
+def disposition_sign(request, disposition_id: Id, payload: VersionIn):
     """The head signs the draft; the round opens (answered with the new round)."""
     disposition = selectors.disposition_get_for_viewer(viewer=viewer_of(request),
                                                        disposition_id=disposition_id)
@@ -258,19 +262,19 @@ def _round_action(request, round_id: int, call, **arguments):
 
 
 @router.post("/rounds/{round_id}/forward", response=RoundStateOut)
-def forward(request, round_id: int, payload: ForwardIn):
+def forward(request, round_id: Id, payload: ForwardIn):
     return _round_action(request, round_id, services.disposition_forward,
                          instruction=payload.instruction, expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/initial", response=RoundStateOut)
-def initial(request, round_id: int, payload: VersionIn):
+def initial(request, round_id: Id, payload: VersionIn):
     return _round_action(request, round_id, services.disposition_initial,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/format", response=RoundStateOut)
-def format_create(request, round_id: int, payload: FormatCreateIn):
+def format_create(request, round_id: Id, payload: FormatCreateIn):
     return _round_action(request, round_id, services.format_create,
                          due_date=payload.due_date, require_value=payload.require_value,
                          require_explanation=payload.require_explanation,
@@ -279,25 +283,25 @@ def format_create(request, round_id: int, payload: FormatCreateIn):
 
 
 @router.post("/rounds/{round_id}/format/indicators", response=RoundStateOut)
-def format_indicators(request, round_id: int, payload: IndicatorsIn):
+def format_indicators(request, round_id: Id, payload: IndicatorsIn):
     return _round_action(request, round_id, services.format_set_indicators,
                          indicator_ids=payload.indicator_ids, expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/format/finalise", response=RoundStateOut)
-def format_finalise(request, round_id: int, payload: VersionIn):
+def format_finalise(request, round_id: Id, payload: VersionIn):
     return _round_action(request, round_id, services.format_finalise,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/format/send", response=RoundStateOut)
-def format_send(request, round_id: int, payload: VersionIn):
+def format_send(request, round_id: Id, payload: VersionIn):
     return _round_action(request, round_id, services.format_send,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/format/revise", response=RoundStateOut)
-def format_revise(request, round_id: int, payload: FormatReviseIn):
+def format_revise(request, round_id: Id, payload: FormatReviseIn):
     return _round_action(request, round_id, services.format_revise,
                          indicator_ids=payload.indicator_ids, change_note=payload.change_note,
                          due_date=payload.due_date, expected_version=payload.version)
@@ -316,7 +320,7 @@ def _people(round_, ids: list[int], label: str) -> list[Person]:
 
 
 @router.post("/rounds/{round_id}/meeting", response=RoundStateOut)
-def meeting(request, round_id: int, payload: MeetingIn):
+def meeting(request, round_id: Id, payload: MeetingIn):
     round_ = selectors.round_get_for_viewer(viewer=viewer_of(request), round_id=round_id)
     services.meeting_record(
         user=request.user, round_=round_, held_at=payload.held_at, place=payload.place,
@@ -328,13 +332,13 @@ def meeting(request, round_id: int, payload: MeetingIn):
 
 
 @router.post("/rounds/{round_id}/finalise", response=RoundStateOut)
-def finalise(request, round_id: int, payload: ReasonIn):
+def finalise(request, round_id: Id, payload: ReasonIn):
     return _round_action(request, round_id, services.round_finalise, reason=payload.reason,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/reopen", response=RoundStateOut)
-def reopen(request, round_id: int, payload: ReasonIn):
+def reopen(request, round_id: Id, payload: ReasonIn):
     return _round_action(request, round_id, services.round_reopen, reason=payload.reason,
                          expected_version=payload.version)
 
@@ -348,7 +352,7 @@ def _value_text(value: str | Decimal | None) -> str:
 
 
 @router.put("/rounds/{round_id}/tracks/{track_id}/values", response=TrackOut)
-def values_save(request, round_id: int, track_id: int, payload: list[ValueIn]):
+def values_save(request, round_id: Id, track_id: Id, payload: list[ValueIn]):
     """Save the unit's values as a draft, all or nothing; each row carries the version of the
     value you saw (0 for a new one)."""
     viewer = viewer_of(request)
@@ -368,43 +372,43 @@ def _track_action(request, round_id: int, track_id: int, call, **arguments):
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/complete", response=TrackStateOut)
-def data_entry_complete(request, round_id: int, track_id: int, payload: VersionIn):
+def data_entry_complete(request, round_id: Id, track_id: Id, payload: VersionIn):
     return _track_action(request, round_id, track_id, services.data_entry_complete,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/submit", response=TrackStateOut)
-def unit_recap_submit(request, round_id: int, track_id: int, payload: VersionIn):
+def unit_recap_submit(request, round_id: Id, track_id: Id, payload: VersionIn):
     return _track_action(request, round_id, track_id, services.unit_recap_submit,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/approve", response=TrackStateOut)
-def unit_recap_approve(request, round_id: int, track_id: int, payload: ApproveIn):
+def unit_recap_approve(request, round_id: Id, track_id: Id, payload: ApproveIn):
     return _track_action(request, round_id, track_id, services.unit_recap_approve,
                          note=payload.note, expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/return", response=TrackStateOut)
-def unit_recap_return(request, round_id: int, track_id: int, payload: ReturnIn):
+def unit_recap_return(request, round_id: Id, track_id: Id, payload: ReturnIn):
     return _track_action(request, round_id, track_id, services.unit_recap_return,
                          reason=payload.reason, comments=payload.comments,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/handover", response=TrackStateOut)
-def handover_submit(request, round_id: int, track_id: int, payload: VersionIn):
+def handover_submit(request, round_id: Id, track_id: Id, payload: VersionIn):
     return _track_action(request, round_id, track_id, services.handover_submit,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/acknowledge", response=TrackStateOut)
-def handover_acknowledge(request, round_id: int, track_id: int, payload: VersionIn):
+def handover_acknowledge(request, round_id: Id, track_id: Id, payload: VersionIn):
     return _track_action(request, round_id, track_id, services.handover_acknowledge,
                          expected_version=payload.version)
 
 
 @router.post("/rounds/{round_id}/tracks/{track_id}/handover-return", response=TrackStateOut)
-def handover_return(request, round_id: int, track_id: int, payload: ReasonIn):
+def handover_return(request, round_id: Id, track_id: Id, payload: ReasonIn):
     return _track_action(request, round_id, track_id, services.handover_return,
                          reason=payload.reason, expected_version=payload.version)

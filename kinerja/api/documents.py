@@ -5,14 +5,17 @@ from datetime import date
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from ninja import Field, Router, Schema
 
 from kinerja.collection import selectors
+from kinerja.core import files
+from kinerja.core.converters import MAX_ID
 from kinerja.documents import services
 from kinerja.documents.models import Document
 
 from .auth import viewer_of
+from .schemas import Id
 
 router = Router(tags=["documents"])
 
@@ -42,8 +45,9 @@ class DocumentOut(Schema):
 class HardcopyIn(Schema):
     filed_on: date
     location: str = Field(min_length=1, max_length=250)
-    version: int | None = Field(None, description="The hardcopy record's version you saw, "
-                                                  "when changing one.")
+    version: int | None = Field(None, ge=1, le=MAX_ID,
+                                description="The hardcopy record's version you saw, when "
+                                            "changing one.")
 
 
 def _hardcopy_out(hardcopy) -> dict:
@@ -76,7 +80,7 @@ def _document_for(request, identifier: UUID) -> Document:
 
 
 @router.get("/rounds/{round_id}/documents", response=list[DocumentOut])
-def round_documents(request, round_id: int):
+def round_documents(request, round_id: Id):
     """The documents the round's steps filed that you may see, with their SHA-256 and the
     state of their signed paper copy."""
     viewer = viewer_of(request)
@@ -88,8 +92,8 @@ def round_documents(request, round_id: int):
 def document_file(request, identifier: UUID):
     """The filed PDF, byte for byte (its SHA-256 is in the list)."""
     document = _document_for(request, identifier)
-    return FileResponse(document.file.open("rb"), content_type="application/pdf",
-                        filename=document.file_name)
+    return files.stored_file_response(document.file, stored_type=files.PDF,
+                                      filename=document.file_name)
 
 
 @router.post("/documents/{identifier}/hardcopy", response=HardcopyOut)

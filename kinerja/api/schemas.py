@@ -1,9 +1,36 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from kinerja.collection.models import Period, Security, Speed
+from kinerja.core.converters import MAX_ID
+from kinerja.core.text import (
+    EXPLANATION_MAX_LENGTH,
+    MINUTES_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    VALUE_TEXT_MAX_LENGTH,
+    normalise_text,
+)
+
+# A database id (or version) is a signed 64-bit integer: a larger number in a path or a body
+# is refused here (422) instead of overflowing the SQLite driver (a 500).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _text(max_length: int, min_length: int = 0):
+    """A free text as the services store it (kinerja/core/text.py): control characters
+    normalised first, so that the limit counts the stored characters (a CRLF is one), and
+    the limit stated in the OpenAPI document (maxLength)."""
+    return Annotated[str, BeforeValidator(normalise_text),
+                     Field(min_length=min_length, max_length=max_length)]
+
+
+ReasonText = _text(REASON_MAX_LENGTH)
+ExplanationText = _text(EXPLANATION_MAX_LENGTH)
+MinutesText = _text(MINUTES_MAX_LENGTH)
 
 
 class RoleOut(Schema):
@@ -101,9 +128,11 @@ class SopVersionOut(Schema):
 
 
 class ErrorOut(Schema):
-    code: str
-    message: str
-    details: list[str] = []
+    """Every error the API answers, in the caller's language."""
+
+    code: str = Field(description='What went wrong, for programs: "not_found", "stale", ...')
+    message: str = Field(description="What went wrong, for people.")
+    details: list[str] = Field(description="The fields or items concerned, if any.")
 
 
 # -- tokens ----------------------------------------------------------------------------------
@@ -265,23 +294,24 @@ class RoundStateOut(Schema):
 # -- round actions: each carries the round version the client saw -----------------------------
 
 class VersionIn(Schema):
-    version: int = Field(ge=1, description="The version of the round (or track) you saw.")
+    version: int = Field(ge=1, le=MAX_ID,
+                         description="The version of the round (or track) you saw.")
 
 
 class DispositionIn(Schema):
-    sop_id: int
+    sop_id: Id
     year: int = Field(ge=2000, le=2100)
     period: Period
     date: date
     speed: Speed = Speed.NORMAL
     security: Security = Security.NORMAL
-    subject: str = Field(min_length=1, max_length=300)
-    instruction: str = Field(min_length=1)
+    subject: _text(300, min_length=1)
+    instruction: _text(REASON_MAX_LENGTH, min_length=1)
     deadline: date
 
 
 class ForwardIn(VersionIn):
-    instruction: str = Field(max_length=2000)
+    instruction: ReasonText
 
 
 class FormatCreateIn(VersionIn):
@@ -292,25 +322,25 @@ class FormatCreateIn(VersionIn):
 
 
 class IndicatorsIn(VersionIn):
-    indicator_ids: list[int]
+    indicator_ids: list[Id]
 
 
 class FormatReviseIn(IndicatorsIn):
-    change_note: str = Field(max_length=2000)
+    change_note: ReasonText
     due_date: date | None = None
 
 
 class MeetingIn(VersionIn):
     held_at: datetime
-    place: str = Field(max_length=200)
-    invitee_ids: list[int]
-    attendee_ids: list[int] = []
-    minutes: str
-    decisions: str = ""
+    place: _text(200)
+    invitee_ids: list[Id]
+    attendee_ids: list[Id] = []
+    minutes: MinutesText
+    decisions: MinutesText = ""
 
 
 class ReasonIn(VersionIn):
-    reason: str = Field("", max_length=2000)
+    reason: ReasonText = ""
 
 
 # -- a unit's track --------------------------------------------------------------------------
@@ -359,23 +389,25 @@ class TrackStateOut(Schema):
 
 
 class ValueIn(Schema):
-    indicator_id: int
-    value: str | Decimal | None = Field(
+    indicator_id: Id
+    value: Annotated[str, Field(max_length=VALUE_TEXT_MAX_LENGTH)] | Decimal | None = Field(
         description='Indonesian ("1.234,5") or plain ("1234.5") text, or a JSON number; '
                     "empty or null leaves it empty.")
-    explanation: str = ""
-    change_reason: str = ""
-    version: int = Field(0, ge=0, description="The value's version you saw (0: new).")
+    explanation: ExplanationText = ""
+    change_reason: ReasonText = ""
+    version: int = Field(0, ge=0, le=MAX_ID, description="The value's version you saw (0: new).")
 
 
 class ApproveIn(VersionIn):
-    note: str = Field("", max_length=2000)
+    note: ReasonText = ""
 
 
 class ReturnIn(VersionIn):
-    reason: str = Field(max_length=2000)
-    comments: dict[int, str] = Field(default_factory=dict,
-                                     description="Comments by indicator id.")
+    reason: ReasonText
+    comments: dict[Id, ReasonText] = Field(
+        default_factory=dict, description="Comments by indicator id.",
+        # JSON keys are text: say which text is an id (to 18 digits), for clients and tests.
+        json_schema_extra={"propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"}})
 
 
 # -- the agency recap ------------------------------------------------------------------------

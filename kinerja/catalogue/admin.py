@@ -4,10 +4,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from kinerja.core.errors import DomainError
-from kinerja.organisation.admin_scope import AgencyScopedAdmin, admin_agency_id
+from kinerja.organisation.admin_scope import (
+    AgencyScopedAdmin,
+    ScopedHistoryAdmin,
+    admin_agency_id,
+)
 from kinerja.organisation.models import REPORTING_UNIT_KINDS
 
 from .exporter import catalogue_export, catalogue_template
@@ -19,7 +22,7 @@ from .services import CatalogueFileError, catalogue_import
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class CatalogueAdmin(AgencyScopedAdmin, SimpleHistoryAdmin):
+class CatalogueAdmin(ScopedHistoryAdmin):
     """Scoped to the administrator's agency, with the catalogue's foreign keys limited too."""
 
     scoped_choices = {

@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kinerja.core.cells import text_cell
 from kinerja.organisation.models import REPORTING_UNIT_KINDS, Unit
 
 from .importer import (
@@ -114,6 +115,8 @@ def write_workbook(period: RenstraPeriod, rows: list[CatalogueRow]) -> bytes:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
+                # Text as data, never a formula (a name typed "=…" stays that text).
+                text_cell(cell, cell.value)
                 cell.number_format = "@"  # codes such as "1.1" stay text
             elif isinstance(cell.value, (int, Decimal)) and cell.column >= first_value:
                 cell.number_format = number_format[min(row.decimals, 4)]
@@ -130,7 +133,8 @@ def _add_instructions(workbook: Workbook, period: RenstraPeriod) -> int:
     sheet = workbook.create_sheet(INSTRUCTIONS_SHEET)
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 90
-    sheet.append([f"Katalog indikator: {period.name} ({period.start_year}–{period.end_year})"])
+    text_cell(sheet["A1"], f"Katalog indikator: {period.name} "
+                           f"({period.start_year}–{period.end_year})")
     sheet["A1"].font = Font(bold=True)
     sheet.append(["Isi lembar “Katalog”: satu baris per indikator, judul kolom di baris 1. "
                   "Impor ulang file yang sama tidak mengubah apa pun; baris dengan kode yang "
@@ -148,7 +152,9 @@ def _add_instructions(workbook: Workbook, period: RenstraPeriod) -> int:
     first = sheet.max_row + 1
     units = Unit.objects.filter(agency=period.agency_id, kind__in=REPORTING_UNIT_KINDS)
     for unit in units.order_by("order", "name"):
-        sheet.append([unit.code, unit.name])
+        line = sheet.max_row + 1
+        text_cell(sheet.cell(line, 1), unit.code)
+        text_cell(sheet.cell(line, 2), unit.name)
     for row in sheet.iter_rows(min_row=4, max_row=4):
         for cell in row:
             cell.font = Font(bold=True)
@@ -184,8 +190,10 @@ def _add_summary(workbook: Workbook, period: RenstraPeriod, year_columns, fixed:
             letter = get_column_letter(position)
             targets.append(f'=COUNTIFS({unit_column},$A{line},'
                            f'{SHEET}!${letter}$2:${letter}${MAX_ROWS},"<>")')
-        sheet.append([unit.code, unit.name, f"=COUNTIF({unit_column},$A{line})",
+        sheet.append([None, None, f"=COUNTIF({unit_column},$A{line})",
                       f'=COUNTIFS({unit_column},$A{line},{iku_column},"ya")', *targets])
+        text_cell(sheet.cell(line, 1), unit.code)  # data; the counts are the formulas
+        text_cell(sheet.cell(line, 2), unit.name)
     last = sheet.max_row
     total = ["", "Jumlah"] + [
         f"=SUM({get_column_letter(position)}2:{get_column_letter(position)}{last})"

@@ -33,7 +33,6 @@ there is any.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,9 +43,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from kinerja.core import limits
+from kinerja.core.workbooks import NotAWorkbook, WorkbookRefused, open_workbook_safely
 from kinerja.organisation.models import REPORTING_UNIT_KINDS, Unit
 
 from .choices import Aggregation, DataType, Polarity
@@ -378,9 +378,14 @@ def _yes_no(cell: Cell) -> bool:
 def _read_cells(data: bytes) -> list[list[Cell]]:
     """Every row of the catalogue sheet as (value, number format) cells."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # a damaged or foreign file fails in many ways inside openpyxl
+        # Checked before openpyxl reads it: the read-only reader pads every row to the width
+        # the sheet declares, so A1:XFD5000 alone would take gigabytes.
+        workbook = open_workbook_safely(data, read_only=True,
+                                        **limits.CATALOGUE_WORKBOOK.as_kwargs())
+    except NotAWorkbook as error:
         raise CellError(_("The file is not an Excel workbook (.xlsx).")) from error
+    except WorkbookRefused as error:
+        raise CellError(error.message) from error
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
         rows = []
@@ -391,6 +396,10 @@ def _read_cells(data: bytes) -> list[list[Cell]]:
                 raise CellError(_("The sheet has more than %(count)d rows.") % {
                     "count": MAX_ROWS})
         return rows
+    except (CellError, MemoryError):
+        raise
+    except Exception as error:  # the read-only reader meets a damaged sheet only now
+        raise CellError(_("The file is not an Excel workbook (.xlsx).")) from error
     finally:
         workbook.close()
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from kinerja.core.audit import record_event
 from kinerja.core.errors import DomainError
+from kinerja.core.limits import CATALOGUE_WORKBOOK
 from kinerja.organisation.models import Agency
 
 from .exporter import catalogue_export, catalogue_template
@@ -18,7 +19,7 @@ from .models import RenstraPeriod
 __all__ = ["CatalogueFileError", "catalogue_export", "catalogue_import", "catalogue_template",
            "renstra_period_create"]
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = CATALOGUE_WORKBOOK.max_bytes
 
 
 class CatalogueFileError(DomainError):

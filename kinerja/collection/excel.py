@@ -33,26 +33,28 @@ Choices:
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kinerja.catalogue.choices import Aggregation, DataType
 from kinerja.catalogue.models import Indicator
+from kinerja.core import limits
+from kinerja.core.cells import text_cell, value_cell
 from kinerja.core.errors import OutOfTurn
+from kinerja.core.workbooks import NotAWorkbook, WorkbookRefused, open_workbook_safely
 
 from . import recap, services
 from .models import IndicatorValue, Track
 from .services.data_entry import LARGEST_VALUE, editing_role, locked_track, parse_value
 
 TEMPLATE_VERSION = 1
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = limits.UNIT_WORKBOOK.max_bytes
 
 INSTRUCTIONS = "Petunjuk"
 DATA = "Data"
@@ -149,9 +151,9 @@ def format_workbook(track: Track) -> bytes:
     guide["A1"].font = Font(bold=True, size=13)
     for number, line in enumerate(INSTRUCTION_LINES, start=1):
         guide.cell(row=number, column=1, value=line)
-    guide.cell(row=len(INSTRUCTION_LINES) + 2, column=1,
-               value=f"Unit: {track.unit.name} · {track.round.sop.number} · "
-                     f"{track.round.period} {track.round.year}")
+    text_cell(guide.cell(row=len(INSTRUCTION_LINES) + 2, column=1),
+              f"Unit: {track.unit.name} · {track.round.sop.number} · "
+              f"{track.round.period} {track.round.year}")
     guide.column_dimensions["A"].width = 100
     guide.protection.sheet = True
 
@@ -168,15 +170,16 @@ def format_workbook(track: Track) -> bytes:
     for number, row in enumerate(rows, start=FIRST_ROW):
         indicator = row.indicator
         number_format = _number_format(indicator.decimals)
-        data.cell(row=number, column=1, value=indicator.code)
-        data.cell(row=number, column=2, value=indicator.name).alignment = Alignment(
+        # People's text (codes, names, explanations) is written as data, never a formula.
+        text_cell(data.cell(row=number, column=1), indicator.code)
+        text_cell(data.cell(row=number, column=2), indicator.name).alignment = Alignment(
             wrap_text=True, vertical="top")
-        data.cell(row=number, column=3, value=indicator.unit_of_measure)
+        text_cell(data.cell(row=number, column=3), indicator.unit_of_measure)
         target = data.cell(row=number, column=4,
                            value=row.target.value if row.target else None)
         previous = data.cell(row=number, column=5, value=row.previous)
         value = data.cell(row=number, column=6, value=row.value)
-        explanation = data.cell(row=number, column=7, value=row.explanation or None)
+        explanation = text_cell(data.cell(row=number, column=7), row.explanation or None)
         for cell in (target, previous, value):
             cell.number_format = number_format
         for cell in (value, explanation):
@@ -194,12 +197,12 @@ def format_workbook(track: Track) -> bytes:
     values = [TEMPLATE_VERSION, keys.agency, keys.sop, keys.year, keys.period, keys.unit]
     for number, (name, value) in enumerate(zip(KEY_NAMES, values, strict=True), start=1):
         hidden.cell(row=number, column=1, value=name)
-        hidden.cell(row=number, column=2, value=value)
+        value_cell(hidden.cell(row=number, column=2), value)
     for offset, row in enumerate(rows):
         current = stored.get(row.indicator.id)
         line = ROWS_START + offset
         hidden.cell(row=line, column=1, value=FIRST_ROW + offset)
-        hidden.cell(row=line, column=2, value=row.indicator.code)
+        text_cell(hidden.cell(row=line, column=2), row.indicator.code)
         hidden.cell(row=line, column=3, value=current.version if current else 0)
     hidden.sheet_state = "hidden"
     hidden.protection.sheet = True
@@ -227,6 +230,16 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _open_upload(content: bytes):
+    """The uploaded workbook, loaded only once it fits the unit workbook's limits."""
+    try:
+        return open_workbook_safely(content, **limits.UNIT_WORKBOOK.as_kwargs())
+    except NotAWorkbook:
+        raise WorkbookError([_("The file is not an .xlsx workbook.")]) from None
+    except WorkbookRefused as error:
+        raise WorkbookError([error.message]) from None
+
+
 def _int(value) -> int | None:
     try:
         return int(str(value).strip())
@@ -237,12 +250,7 @@ def _int(value) -> int | None:
 def entries_from_workbook(track: Track, content: bytes) -> list[services.ValueEntry]:
     """The value entries of an uploaded workbook, or WorkbookError naming every bad cell.
     Every row of the file gives an entry, carrying the version the file was made from."""
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise WorkbookError([_("The file is not an .xlsx workbook.")])
-    try:
-        book = load_workbook(io.BytesIO(content), data_only=True)
-    except Exception:  # openpyxl raises anything from KeyError to its own errors
-        raise WorkbookError([_("The file is not an .xlsx workbook.")]) from None
+    book = _open_upload(content)
     missing = [name for name in (DATA, KEYS) if name not in book.sheetnames]
     if missing:
         raise WorkbookError([_("The workbook has no sheet “%(name)s”: download the format "
@@ -277,17 +285,25 @@ def entries_from_workbook(track: Track, content: bytes) -> list[services.ValueEn
     entries, seen = [], set()
     line = ROWS_START
     while hidden.cell(row=line, column=2).value not in (None, ""):
-        data_row = _int(hidden.cell(row=line, column=1).value)
+        row_cell = hidden.cell(row=line, column=1).value
+        data_row = _int(row_cell)
         code = str(hidden.cell(row=line, column=2).value)
         version = _int(hidden.cell(row=line, column=3).value)
         line += 1
         indicator = allowed.get(code)
-        if indicator is None or data_row is None or version is None or code in seen:
+        if indicator is None or version is None or code in seen:
             problems.append(_("%(cell)s: indicator %(code)s is not in this unit's format; "
                               "download the format again.")
                             % {"cell": f"{KEYS}!B{line - 1}", "code": code})
             continue
         seen.add(code)
+        # The row number comes from the file: only a row of the Data sheet is looked at.
+        if data_row is None or not FIRST_ROW <= data_row <= max(data.max_row, FIRST_ROW):
+            problems.append(_("%(cell)s: “%(found)s” is not a row of the Data sheet (%(first)d–"
+                              "%(last)d); download the format again.")
+                            % {"cell": f"{KEYS}!A{line - 1}", "found": row_cell,
+                               "first": FIRST_ROW, "last": max(data.max_row, FIRST_ROW)})
+            continue
         if str(data.cell(row=data_row, column=1).value or "") != code:
             problems.append(_("%(cell)s: expected indicator %(code)s here; do not move rows.")
                             % {"cell": f"{DATA}!{CODE_COLUMN}{data_row}", "code": code})
@@ -352,7 +368,7 @@ def values_upload(*, user, track: Track, content: bytes) -> list[IndicatorValue]
 
 
 def _rows_by_code(content: bytes) -> dict[str, int]:
-    hidden = load_workbook(io.BytesIO(content), data_only=True)[KEYS]
+    hidden = _open_upload(content)[KEYS]
     rows, line = {}, ROWS_START
     while hidden.cell(row=line, column=2).value not in (None, ""):
         rows[str(hidden.cell(row=line, column=2).value)] = _int(

@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kinerja.catalogue.choices import Polarity
 from kinerja.catalogue.models import IndicatorYearTarget
+from kinerja.core.cells import text_cell, value_cell
 
 from . import recap
 from .models import Period, Round, Track
@@ -157,23 +158,25 @@ def unit_filename(track: Track) -> str:
 
 def _recap_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round, subtitle: str) -> None:
     sheet.title = RECAP
-    sheet["A1"] = f"Rekapitulasi capaian kinerja · {round_.agency.name}"
+    # Every text from the database is written as data (`text_cell`), never as a formula;
+    # the achievement and category cells are the only formulas.
+    text_cell(sheet["A1"], f"Rekapitulasi capaian kinerja · {round_.agency.name}")
     sheet["A1"].font = TITLE
     sheet["A2"] = round_title(round_)
-    sheet["A3"] = subtitle
+    text_cell(sheet["A3"], subtitle)
     _header(sheet, RECAP_HEADER_ROW, RECAP_COLUMNS)
     width = len(RECAP_COLUMNS)
     line = RECAP_HEADER_ROW + 1
     for goal, objectives in recap.group_rows(rows):
-        sheet.cell(row=line, column=1, value=goal.code)
-        sheet.cell(row=line, column=2, value=goal.text)
+        text_cell(sheet.cell(row=line, column=1), goal.code)
+        text_cell(sheet.cell(row=line, column=2), goal.text)
         for column in range(1, width + 1):
             sheet.cell(row=line, column=column).fill = GOAL_FILL
             sheet.cell(row=line, column=column).font = BOLD
         line += 1
         for objective, objective_rows in objectives:
-            sheet.cell(row=line, column=1, value=objective.code).font = BOLD
-            sheet.cell(row=line, column=2, value=objective.text).font = BOLD
+            text_cell(sheet.cell(row=line, column=1), objective.code).font = BOLD
+            text_cell(sheet.cell(row=line, column=2), objective.text).font = BOLD
             line += 1
             for item in objective_rows:
                 _recap_line(sheet, line, item)
@@ -189,7 +192,7 @@ def _recap_line(sheet: Worksheet, line: int, row: RecapRow) -> None:
               _number(target.value_max) if target else None,
               _number(row.realisation))
     for number, value in enumerate(values, start=1):
-        sheet.cell(row=line, column=number, value=value).alignment = WRAP
+        value_cell(sheet.cell(row=line, column=number), value).alignment = WRAP
     for column in (R_TARGET, R_TARGET_MAX, R_REALISATION):
         sheet[f"{column}{line}"].number_format = number_format(indicator.decimals)
     ranged = target is not None and target.value_max is not None
@@ -211,7 +214,7 @@ def renstra_end_targets(rows: list[RecapRow]) -> dict[int, Decimal]:
 
 def _lkjip_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round) -> None:
     sheet.title = LKJIP
-    sheet["A1"] = f"Pengukuran kinerja · {round_.agency.name}"
+    text_cell(sheet["A1"], f"Pengukuran kinerja · {round_.agency.name}")
     sheet["A1"].font = TITLE
     sheet["A2"] = round_title(round_)
     _header(sheet, LKJIP_HEADER_ROW, LKJIP_COLUMNS)
@@ -237,8 +240,7 @@ def _lkjip_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round) -> None:
                     L_TARGET_MAX: _number(target.value_max) if target else None,
                 }
                 for column, value in values.items():
-                    cell = sheet[f"{column}{line}"]
-                    cell.value = value
+                    cell = value_cell(sheet[f"{column}{line}"], value)
                     cell.alignment = WRAP
                     if column not in ("C", "D"):
                         cell.number_format = number_format(indicator.decimals)
@@ -249,7 +251,7 @@ def _lkjip_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round) -> None:
                 sheet[f"{L_ACHIEVEMENT}{line}"].number_format = PERCENT_FORMAT
                 line += 1
             sheet[f"A{first}"] = number
-            sheet[f"B{first}"] = f"{objective.code} {objective.text}"
+            text_cell(sheet[f"B{first}"], f"{objective.code} {objective.text}")
             sheet[f"A{first}"].alignment = sheet[f"B{first}"].alignment = WRAP
             if line - 1 > first:
                 sheet.merge_cells(f"A{first}:A{line - 1}")

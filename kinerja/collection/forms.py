@@ -1,10 +1,14 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kinerja.core.text import MINUTES_MAX_LENGTH, REASON_MAX_LENGTH, normalise_text
 from kinerja.organisation.models import Person
 from kinerja.sops.models import Sop
 
-from .models import Disposition
+from .models import Disposition, Meeting
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"},
@@ -24,6 +28,27 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
+def _limit_hint(max_length: int) -> str:
+    return gettext("At most %(limit)d characters.") % {"limit": max_length}
+
+
+limit_hint = lazy(_limit_hint, str)
+
+
+class TextField(forms.CharField):
+    """A free text as the services store it (kinerja/core/text.py): control characters
+    normalised before the length is checked, so that `maxlength`, the limit in the hint and
+    the service's limit count the same characters."""
+
+    def __init__(self, *, max_length: int, single_line: bool = False, **kwargs):
+        kwargs.setdefault("help_text", limit_hint(max_length))
+        super().__init__(max_length=max_length, **kwargs)
+        self.single_line = single_line
+
+    def to_python(self, value):
+        return normalise_text(super().to_python(value), single_line=self.single_line)
+
+
 class VersionForm(BootstrapMixin, forms.Form):
     """Every action carries the version the user saw, so a stale page is refused."""
 
@@ -32,6 +57,10 @@ class VersionForm(BootstrapMixin, forms.Form):
 
 class DispositionForm(BootstrapMixin, forms.ModelForm):
     sop = forms.ModelChoiceField(queryset=None, label=_("SOP"))
+    subject = TextField(label=capfirst(_("subject")), single_line=True,
+                        max_length=Disposition._meta.get_field("subject").max_length)
+    instruction = TextField(label=capfirst(_("instruction")), max_length=REASON_MAX_LENGTH,
+                            widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta:
         model = Disposition
@@ -50,8 +79,9 @@ class DispositionForm(BootstrapMixin, forms.ModelForm):
 
 
 class ForwardForm(VersionForm):
-    instruction = forms.CharField(label=_("Instruction to the data subsection"),
-                                  widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    instruction = TextField(label=_("Instruction to the data subsection"),
+                            widget=forms.Textarea(attrs={"rows": 2}),
+                            max_length=REASON_MAX_LENGTH)
 
 
 class FormatCreateForm(VersionForm):
@@ -76,8 +106,9 @@ class IndicatorsForm(VersionForm):
 
 
 class FormatReviseForm(IndicatorsForm):
-    change_note = forms.CharField(label=_("What the meeting changed"),
-                                  widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    change_note = TextField(label=_("What the meeting changed"),
+                            widget=forms.Textarea(attrs={"rows": 2}),
+                            max_length=REASON_MAX_LENGTH)
     due_date = forms.DateField(label=_("Data due on"), widget=DATE, required=False,
                                input_formats=["%Y-%m-%d", "%d/%m/%Y"])
 
@@ -85,15 +116,18 @@ class FormatReviseForm(IndicatorsForm):
 class MeetingForm(VersionForm):
     held_at = forms.DateTimeField(label=_("Date and time"), widget=DATETIME,
                                   input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H.%M"])
-    place = forms.CharField(label=_("Place"), max_length=200)
+    place = TextField(label=_("Place"), single_line=True,
+                      max_length=Meeting._meta.get_field("place").max_length)
     invitees = forms.ModelMultipleChoiceField(queryset=None, label=_("Invited"),
                                               widget=forms.CheckboxSelectMultiple)
     attendees = forms.ModelMultipleChoiceField(queryset=None, label=_("Present"),
                                                required=False,
                                                widget=forms.CheckboxSelectMultiple)
-    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 4}))
-    decisions = forms.CharField(label=_("Decisions"), required=False,
-                                widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = TextField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 4}),
+                        max_length=MINUTES_MAX_LENGTH)
+    decisions = TextField(label=_("Decisions"), required=False,
+                          widget=forms.Textarea(attrs={"rows": 2}),
+                          max_length=MINUTES_MAX_LENGTH)
 
     def __init__(self, *args, agency, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,5 +137,5 @@ class MeetingForm(VersionForm):
 
 
 class ReasonForm(VersionForm):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = TextField(label=_("Reason"), required=False, max_length=REASON_MAX_LENGTH,
+                       widget=forms.Textarea(attrs={"rows": 2}))

@@ -122,6 +122,12 @@ class StepExecution(models.Model):
     acting_as = models.CharField(_("acting as"), max_length=300, blank=True)
     outcome = models.CharField(_("outcome"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # A unit's note (a return's reason, a validation note) is read by whoever may see the
+    # unit's data at the stage it had when the note was written, or at its current stage
+    # (selectors.may_read_track_note). Empty for round steps and notes before it was kept.
+    note_stage = models.PositiveSmallIntegerField(
+        _("stage of the unit's data when the note was written"), null=True, blank=True,
+        choices=TrackStage.choices)
     working_minutes = models.PositiveIntegerField(_("working minutes taken"), null=True,
                                                   blank=True)
 

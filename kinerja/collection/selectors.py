@@ -110,18 +110,41 @@ def agency_recap_for_viewer(*, viewer: Viewer, round_: Round) -> dict:
             "completeness": recap.completeness}
 
 
-def round_history_for_viewer(*, viewer: Viewer, round_: Round) -> list:
-    """The round's audit events in order; events about a unit's data only when the person
-    may see that unit's data at its current stage."""
-    from kinerja.core.models import AuditEvent
+def may_read_track_note(*, viewer: Viewer, track, written_at: int | None = None) -> bool:
+    """The one test for a note or event about a unit's track (a return's reason, a
+    validation note, a saved value): whoever may see the unit's data at the stage it had
+    when the note was written (`written_at`), or at its current stage. A return lowers the
+    stage, yet the head who saw the submitted data still reads why it went back; another
+    unit never does. Unknown `written_at` (older rows): the current stage alone."""
     from kinerja.organisation.visibility import DataStage
 
-    visible_tracks = {track.id for track in round_.tracks.select_related("unit")
-                      if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
+    stage = track.stage if written_at is None else max(track.stage, written_at)
+    return viewer.can_see_unit_data(track.unit, DataStage(stage))
+
+
+def execution_note_for_viewer(*, viewer: Viewer, execution: StepExecution) -> str:
+    """A step's note as the person may read it: a unit's note only under its track's rule."""
+    if execution.track_id is None or not execution.note:
+        return execution.note
+    if may_read_track_note(viewer=viewer, track=execution.track,
+                           written_at=execution.note_stage):
+        return execution.note
+    return ""
+
+
+def round_history_for_viewer(*, viewer: Viewer, round_: Round) -> list:
+    """The round's audit events in order; an event about a unit's track (it carries the
+    track, and the stage when it happened) only when `may_read_track_note` allows it."""
+    from kinerja.core.models import AuditEvent
+
+    tracks = {track.id: track for track in round_.tracks.select_related("unit")}
     events = (AuditEvent.objects.filter(agency_id=round_.agency_id, data__round=round_.id)
               .select_related("actor__person").order_by("at", "id"))
     return [event for event in events
-            if event.data.get("track") is None or event.data["track"] in visible_tracks]
+            if event.data.get("track") is None
+            or (event.data["track"] in tracks
+                and may_read_track_note(viewer=viewer, track=tracks[event.data["track"]],
+                                        written_at=event.data.get("stage")))]
 
 
 def track_get_for_viewer(*, viewer: Viewer, round_id: int, track_id: int):

@@ -2,13 +2,15 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from kinerja.core import files
+from kinerja.core.converters import MAX_ID
 from kinerja.core.errors import DomainError
 from kinerja.organisation.decorators import person_required
 
@@ -100,8 +102,11 @@ def _approve(request, track):
 
 def _evidence(request, track):
     upload = request.FILES.get("file")
-    value = IndicatorValue.objects.filter(track=track,
-                                          indicator_id=request.POST.get("indicator")).first()
+    indicator_id = request.POST.get("indicator", "")
+    # Not a database id (text, a sign, beyond 64 bits): no such value, not a server error.
+    value = (IndicatorValue.objects.filter(track=track, indicator_id=int(indicator_id)).first()
+             if indicator_id.isascii() and indicator_id.isdigit() and len(indicator_id) <= 19
+             and 0 < int(indicator_id) <= MAX_ID else None)
     if upload is None or value is None:
         raise DomainError(_("Choose a file for an indicator that has a value."))
     return services.evidence_add(user=request.user, value=value, name=upload.name,
@@ -195,5 +200,5 @@ def evidence_download(request, evidence_id: int):
         raise Http404
     if not services.may_view_evidence(request.user, evidence):
         raise PermissionDenied
-    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
-                        filename=evidence.original_name)
+    return files.stored_file_response(evidence.file, stored_type=evidence.content_type,
+                                      filename=evidence.original_name)

@@ -1,14 +1,18 @@
 import logging
+import sys
 
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kinerja.api.errors import status_error_response
 from kinerja.organisation.decorators import person_required
 
+from .middleware import database_busy_response, is_api_request, is_database_busy
 from .selectors import task_list_for_viewer
 
 logger = logging.getLogger(__name__)
@@ -37,3 +41,21 @@ def healthz(request):
         logger.exception("health check: database unreachable")
         return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def page_not_found(request, exception):
+    """handler404: the API's JSON shape under /api/, the page elsewhere."""
+    if is_api_request(request):
+        return status_error_response(404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500, for what no view or middleware answered (e.g. the session's save after
+    the view): a busy database is 503 "try again", under /api/ the JSON shape."""
+    error = sys.exc_info()[1]
+    if error is not None and is_database_busy(error):
+        return database_busy_response(request)
+    if is_api_request(request):
+        return status_error_response(500)
+    return defaults.server_error(request)

@@ -9,9 +9,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kinerja.core.files import validate_png_or_jpeg
 from kinerja.organisation.models import Agency, Person
 
 
@@ -29,6 +31,7 @@ class DocumentSettings(models.Model):
     paper_size = models.CharField(_("paper size"), max_length=2, choices=PaperSize.choices,
                                   default=PaperSize.A4)
     logo = models.ImageField(_("letterhead logo"), upload_to="letterhead/", blank=True,
+                             validators=[validate_png_or_jpeg],
                              help_text=_("The regency's coat of arms, PNG or JPEG."))
     letterhead_lines = models.TextField(
         _("extra letterhead lines"), blank=True,
@@ -118,6 +121,9 @@ class Hardcopy(models.Model):
     scan = models.FileField(_("scan of the signed page"), upload_to="hardcopies/%Y/%m/",
                             blank=True)
     scan_name = models.CharField(_("scan file name"), max_length=255, blank=True)
+    # Read from the scan's bytes (kinerja/core/files.py), never from its name; empty for
+    # rows made before it was recorded, which are sniffed again when served.
+    scan_content_type = models.CharField(_("scan type"), max_length=60, blank=True)
     scan_sha256 = models.CharField(_("scan SHA-256"), max_length=64, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
@@ -131,3 +137,75 @@ class Hardcopy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} · {self.location}"
+
+
+class FailureCause(models.TextChoices):
+    """Why a document could not be filed: the headline shown to the users, in their language
+    (the exception's own words are kept apart, for the administrator)."""
+
+    CERTIFICATE = "certificate", _("the signing certificate could not be opened")
+    SIGNING = "signing", _("the PDF could not be signed")
+    RENDERING = "rendering", _("the PDF could not be made")
+    STORAGE = "storage", _("the PDF could not be stored")
+
+
+FAILURE_HINTS = {
+    FailureCause.CERTIFICATE: _(
+        "The administrator checks the certificate in the document settings and the server's "
+        "KINERJA_SIGNING_PASSPHRASE, then issues it again."),
+    FailureCause.SIGNING: _(
+        "The administrator checks the signing certificate (is it still valid?) or the signing "
+        "service, then issues it again."),
+    FailureCause.RENDERING: _(
+        "The administrator finds the details under Document failures in the admin and issues "
+        "it again once the cause is fixed."),
+    FailureCause.STORAGE: _(
+        "The administrator checks the free space and the permissions of the media directory, "
+        "then issues it again."),
+}
+
+
+class DocumentFailure(models.Model):
+    """A document a completed step should have filed and could not (rendering or signing
+    failed). The step stays done; the failure is shown on the round page and in the admin
+    until a retry files the document, which sets `resolved_at`. One row per (step, kind):
+    a retry that fails again counts an attempt."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("agency"))
+    round = models.ForeignKey("collection.Round", on_delete=models.CASCADE,
+                              related_name="document_failures", verbose_name=_("round"))
+    track = models.ForeignKey("collection.Track", on_delete=models.CASCADE, null=True,
+                              blank=True, related_name="document_failures",
+                              verbose_name=_("unit"))
+    execution = models.ForeignKey("collection.StepExecution", on_delete=models.CASCADE,
+                                  related_name="document_failures", verbose_name=_("step"))
+    # Empty when the step's documents could not even be listed (none of them was made).
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices, blank=True)
+    title = models.CharField(_("document"), max_length=300)
+    cause = models.CharField(_("reason"), max_length=20, choices=FailureCause.choices)
+    detail = models.TextField(_("technical detail"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_failed_at = models.DateTimeField(_("first failed at"), default=timezone.now)
+    last_failed_at = models.DateTimeField(_("last failed at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document failure")
+        verbose_name_plural = _("document failures")
+        ordering = ["-last_failed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "kind"],
+                                    name="one_failure_per_step_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.headline}"
+
+    @property
+    def headline(self) -> str:
+        return self.get_cause_display()
+
+    @property
+    def hint(self) -> str:
+        return FAILURE_HINTS[FailureCause(self.cause)]

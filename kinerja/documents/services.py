@@ -9,24 +9,28 @@ import io
 import logging
 import uuid
 import zipfile
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.collection.engine import acting_role
 from kinerja.collection.models import Round, StepExecution, Track
-from kinerja.collection.services.data_entry import file_suffix, uploaded_file_type
+from kinerja.core import files
 from kinerja.core.audit import record_event
+from kinerja.core.cells import csv_row
 from kinerja.core.errors import DomainError, PermissionDenied, StaleEdit
+from kinerja.core.text import TextTooLong, clean_text
 from kinerja.organisation.visibility import DataStage, Viewer
 
 from . import signing
 from .cycle import DocumentSpec, specs_for_execution
-from .models import Document, DocumentKind, Hardcopy
+from .models import Document, DocumentFailure, DocumentKind, FailureCause, Hardcopy
 from .qr import qr_data_uri, verification_url
 from .rendering import render_pdf
 
@@ -53,18 +57,41 @@ def document_render(spec: DocumentSpec, *, identifier=None,
                       landscape=spec.landscape, draft=identifier is None)
 
 
-def document_issue(execution: StepExecution, spec: DocumentSpec) -> Document:
-    """Render, sign and store a step's document once; a second call returns the first."""
+class DocumentIssueError(Exception):
+    """A document could not be rendered, signed or stored. Not the user's fault and not a
+    reason to undo the step: it is recorded as a `DocumentFailure`."""
+
+    def __init__(self, cause: str, detail: str):
+        super().__init__(detail)
+        self.cause = cause
+        self.detail = detail
+
+
+def _technical(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _document_issue(execution: StepExecution, spec: DocumentSpec) -> tuple[Document, bool]:
+    """(the step's document of this kind, whether it was filed just now)."""
     existing = Document.objects.filter(execution=execution, kind=spec.kind).first()
     if existing is not None:
-        return existing
+        _failures_resolve(execution, spec.kind)
+        return existing, False
     round_ = execution.round
     identifier = uuid.uuid4()
     backend = signing.backend()
     agency_can_sign = backend.can_sign(round_.agency)
-    pdf = document_render(spec, identifier=identifier,
-                          signed_electronically=agency_can_sign)
-    signed = backend.sign(pdf, agency=round_.agency, reason=spec.title)
+    try:
+        pdf = document_render(spec, identifier=identifier,
+                              signed_electronically=agency_can_sign)
+    except Exception as error:  # WeasyPrint, a template or its data: any of them
+        raise DocumentIssueError(FailureCause.RENDERING, _technical(error)) from error
+    try:
+        signed = backend.sign(pdf, agency=round_.agency, reason=spec.title)
+    except signing.CertificateError as error:
+        raise DocumentIssueError(FailureCause.CERTIFICATE, _technical(error)) from error
+    except Exception as error:  # pyHanko or a provider's service
+        raise DocumentIssueError(FailureCause.SIGNING, _technical(error)) from error
     digest = sha256_of(signed.content)
     document = Document(
         identifier=identifier, agency=round_.agency, round=round_, track=spec.track,
@@ -72,7 +99,10 @@ def document_issue(execution: StepExecution, spec: DocumentSpec) -> Document:
         sha256=digest, signers=spec.signers, signing_backend=signed.backend,
         certificate_subject=signed.certificate_subject[:300],
         certificate_self_signed=signed.self_signed)
-    document.file.save(f"{digest[:16]}.pdf", ContentFile(signed.content), save=False)
+    try:
+        document.file.save(f"{digest[:16]}.pdf", ContentFile(signed.content), save=False)
+    except OSError as error:
+        raise DocumentIssueError(FailureCause.STORAGE, _technical(error)) from error
     try:
         with transaction.atomic():
             document.save()
@@ -80,37 +110,125 @@ def document_issue(execution: StepExecution, spec: DocumentSpec) -> Document:
                          agency=round_.agency, summary=f"{spec.title} ({digest[:12]})",
                          data={"round": round_.pk, "track": spec.track and spec.track.pk,
                                "sha256": digest, "kind": spec.kind})
+            _failures_resolve(execution, spec.kind)
     except IntegrityError:
         document.file.delete(save=False)
-        return Document.objects.get(execution=execution, kind=spec.kind)
-    return document
+        return Document.objects.get(execution=execution, kind=spec.kind), False
+    return document, True
 
 
-def documents_issue_for(execution_id: int) -> list[Document]:
-    """Every document a completed step files (nothing for a step still open)."""
+def document_issue(execution: StepExecution, spec: DocumentSpec) -> Document:
+    """Render, sign and store a step's document once; a second call returns the first.
+    Raises `DocumentIssueError` when it cannot be made."""
+    return _document_issue(execution, spec)[0]
+
+
+def _failures_resolve(execution: StepExecution, kind: str) -> None:
+    DocumentFailure.objects.filter(execution=execution, kind=kind,
+                                   resolved_at__isnull=True).update(resolved_at=timezone.now())
+
+
+def _failure_record(execution: StepExecution, *, kind: str, title: str, track: Track | None,
+                    error: DocumentIssueError) -> DocumentFailure:
+    """One row per (step, kind); a failed retry counts an attempt and reopens it."""
+    now = timezone.now()
+    logger.warning("Document %r of step execution %s could not be issued (%s): %s",
+                   title, execution.pk, error.cause, error.detail)
+    logger.debug("The cause of the failure above", exc_info=error.__cause__)
+    with transaction.atomic():
+        failure, created = DocumentFailure.objects.select_for_update().get_or_create(
+            execution=execution, kind=kind,
+            defaults={"agency": execution.round.agency, "round": execution.round,
+                      "track": track, "title": title[:300], "cause": error.cause,
+                      "detail": error.detail, "first_failed_at": now, "last_failed_at": now})
+        if not created:
+            failure.attempts += 1
+            failure.title = title[:300]
+            failure.cause, failure.detail = error.cause, error.detail
+            failure.last_failed_at, failure.resolved_at = now, None
+            failure.save(update_fields=["attempts", "title", "cause", "detail",
+                                        "last_failed_at", "resolved_at"])
+    return failure
+
+
+@dataclass
+class IssueReport:
+    """What a run filed (new documents only) and what it could not file."""
+
+    documents: list[Document] = field(default_factory=list)
+    failures: list[DocumentFailure] = field(default_factory=list)
+    filed_before: list[Document] = field(default_factory=list)
+
+    def __iadd__(self, other: IssueReport) -> IssueReport:
+        self.documents += other.documents
+        self.failures += other.failures
+        self.filed_before += other.filed_before
+        return self
+
+
+def documents_issue_report(execution_id: int) -> IssueReport:
+    """Files every document a completed step files (nothing for a step still open). A
+    document that cannot be made is recorded as a failure and the others are still filed."""
     execution = (StepExecution.objects
                  .select_related("round__agency", "round__sop_version", "step", "track__unit",
                                  "completed_by__person")
                  .get(pk=execution_id))
-    return [document_issue(execution, spec) for spec in specs_for_execution(execution)]
+    report = IssueReport()
+    try:
+        with transaction.atomic():
+            specs = specs_for_execution(execution)
+    except Exception as error:  # the data for the documents could not be gathered
+        report.failures.append(_failure_record(
+            execution, kind="", track=execution.track,
+            title=f"{execution.step.number}. {execution.step.description}",
+            error=DocumentIssueError(FailureCause.RENDERING, _technical(error))))
+        return report
+    _failures_resolve(execution, "")
+    for spec in specs:
+        try:
+            # A savepoint: whatever failed, the failure can still be written.
+            with transaction.atomic():
+                document, filed_now = _document_issue(execution, spec)
+        except DocumentIssueError as error:
+            report.failures.append(_failure_record(
+                execution, kind=spec.kind, title=spec.title, track=spec.track, error=error))
+            continue
+        (report.documents if filed_now else report.filed_before).append(document)
+    return report
+
+
+def documents_issue_for(execution_id: int) -> list[Document]:
+    """Every document a completed step has filed, filing the missing ones first (failures
+    are recorded, not raised)."""
+    report = documents_issue_report(execution_id)
+    return report.filed_before + report.documents
+
+
+def documents_issue_missing_report(round_: Round) -> IssueReport:
+    """Files the documents of completed steps that filed none or whose documents failed
+    (a render or signature that failed after the step's commit); safe to run any time."""
+    report = IssueReport()
+    done = round_.executions.filter(status__in=["done", "returned"])
+    open_failures = DocumentFailure.objects.filter(execution=OuterRef("pk"),
+                                                   resolved_at__isnull=True)
+    lacking = done.filter(~Exists(Document.objects.filter(execution=OuterRef("pk")))
+                          | Exists(open_failures))
+    for execution_id in lacking.order_by("id").values_list("id", flat=True):
+        report += documents_issue_report(execution_id)
+    return report
 
 
 def documents_issue_missing(round_: Round) -> list[Document]:
-    """Files the documents of completed steps that filed none (a render that failed after
-    the step's commit); safe to run any time."""
-    issued = []
-    done = round_.executions.filter(status__in=["done", "returned"]).exclude(
-        documents__isnull=False).values_list("id", flat=True)
-    for execution_id in done:
-        issued += documents_issue_for(execution_id)
-    return issued
+    """The documents filed just now (see `documents_issue_missing_report`)."""
+    return documents_issue_missing_report(round_).documents
 
 
 def issue_after_commit(execution_id: int) -> None:
     try:
-        documents_issue_for(execution_id)
+        documents_issue_report(execution_id)
     except Exception:
-        # The step itself is done; `manage.py issue_documents` files what is missing.
+        # The step itself is done; a rendering or signing failure is already recorded, this
+        # is anything else (the database?). `manage.py issue_documents` files what is missing.
         logger.exception("Could not issue the documents of step execution %s", execution_id)
 
 
@@ -139,10 +257,16 @@ def unit_ids_visible_to(viewer: Viewer, round_: Round) -> set[int]:
             if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
 
 
-def may_view_track_draft(viewer: Viewer, round_: Round, track: Track | None) -> bool:
+def may_view_track_draft(viewer: Viewer, round_: Round, track: Track | None, *,
+                         kind: str) -> bool:
+    """Who may print a DRAFT: the rule of `may_view_document` for the copy it will become (a
+    unit's copy of the format is the agency's). A round-wide draft shows only the units the
+    person may see (`unit_ids_visible_to`)."""
     if not viewer.has_person or round_.agency_id != viewer.agency_id:
         return False
-    return track is None or viewer.can_see_unit_data(track.unit, DataStage(track.stage))
+    if track is None or kind in AGENCY_WIDE_KINDS:
+        return True
+    return viewer.can_see_unit_data(track.unit, DataStage(track.stage))
 
 
 def documents_of_round(viewer: Viewer, round_: Round) -> list[Document]:
@@ -150,6 +274,16 @@ def documents_of_round(viewer: Viewer, round_: Round) -> list[Document]:
                  .select_related("track__unit", "execution__step", "hardcopy__filed_by")
                  .order_by("execution__step__number", "track__unit__order", "issued_at", "id"))
     return [document for document in documents if may_view_document(viewer, document)]
+
+
+def document_failures_of_round(viewer: Viewer, round_: Round) -> list[DocumentFailure]:
+    """The round's documents that could not be filed and are still missing, for those who
+    would see the document (a failure carries the document's agency, round, track and kind,
+    so the same rule decides)."""
+    failures = (DocumentFailure.objects.filter(round=round_, resolved_at__isnull=True)
+                .select_related("round", "track__unit", "execution__step")
+                .order_by("execution__step__number", "track__unit__order", "id"))
+    return [failure for failure in failures if may_view_document(viewer, failure)]
 
 
 def document_verify(document: Document, content: bytes) -> bool:
@@ -183,8 +317,13 @@ def hardcopy_record(*, user, document: Document, filed_on: date, location: str,
     if not may_file_hardcopy(viewer, document):
         raise PermissionDenied(_("You may not record the hardcopy of this document."))
     problems = {}
-    location = location.strip()
-    if not location:
+    try:
+        location = clean_text(location, max_length=250, field=_("the place"),
+                              single_line=True)
+    except TextTooLong as error:
+        problems["location"] = error.message
+        location = ""
+    if not location and "location" not in problems:
         problems["location"] = _("Say where the signed copy is filed.")
     if filed_on > timezone.localdate():
         problems["filed_on"] = _("The filing date cannot be in the future.")
@@ -192,7 +331,7 @@ def hardcopy_record(*, user, document: Document, filed_on: date, location: str,
         problems["filed_on"] = _("The copy cannot be filed before the document was issued.")
     content_type = None
     if scan is not None:
-        content_type = uploaded_file_type(scan[:16])
+        content_type = files.sniff(scan[:files.SNIFF_BYTES])
         if content_type is None:
             problems["scan"] = _("The scan must be a PDF, PNG or JPEG file.")
         from kinerja.collection.recap import settings_for
@@ -216,12 +355,13 @@ def hardcopy_record(*, user, document: Document, filed_on: date, location: str,
         hardcopy.filed_by = user.person
         hardcopy.recorded_by = user
         hardcopy.filed_on = filed_on
-        hardcopy.location = location[:250]
+        hardcopy.location = location
         if scan is not None:
             digest = sha256_of(scan)
-            hardcopy.scan.save(f"{digest[:16]}{file_suffix(content_type)}", ContentFile(scan),
-                               save=False)
+            hardcopy.scan.save(f"{digest[:16]}{files.suffix_for(content_type)}",
+                               ContentFile(scan), save=False)
             hardcopy.scan_name = scan_name[:255]
+            hardcopy.scan_content_type = content_type
             hardcopy.scan_sha256 = digest
         hardcopy.save()
         record_event(action="document.hardcopy_recorded", obj=hardcopy, actor=user,
@@ -255,7 +395,9 @@ def round_archive(viewer: Viewer, round_: Round) -> bytes:
     documents = documents_of_round(viewer, round_)
     buffer = io.BytesIO()
     index = io.StringIO()
-    writer = csv.writer(index)
+    # Every field quoted, and people's text (locations, names, titles) never read as a
+    # formula by a spreadsheet (`csv_row`: OWASP's rule against CSV injection).
+    writer = csv.writer(index, quoting=csv.QUOTE_ALL)
     writer.writerow(INDEX_COLUMNS)
     sums = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -271,7 +413,7 @@ def round_archive(viewer: Viewer, round_: Round) -> bytes:
                 with hardcopy.scan.open("rb") as handle:
                     archive.writestr(scan_file, handle.read())
                 sums.append(f"{hardcopy.scan_sha256}  {scan_file}")
-            writer.writerow([
+            writer.writerow(csv_row([
                 name, document.execution.step.number,
                 document.track.unit.name if document.track else "", document.title,
                 timezone.localtime(document.issued_at).isoformat(timespec="seconds"),
@@ -279,7 +421,9 @@ def round_archive(viewer: Viewer, round_: Round) -> bytes:
                 hardcopy.filed_on.isoformat() if hardcopy else "",
                 hardcopy.filed_by.full_name if hardcopy else "",
                 hardcopy.location if hardcopy else "", scan_file,
-                hardcopy.scan_sha256 if hardcopy else ""])
+                hardcopy.scan_sha256 if hardcopy else ""]))
         archive.writestr("index.csv", index.getvalue())
+        # The names in SHA256SUMS are Kinerja's own (number, step, kind, identifier, the
+        # stored scan's suffix): no person's text, so no line break or backslash to escape.
         archive.writestr("SHA256SUMS", "\n".join(sums) + "\n")
     return buffer.getvalue()

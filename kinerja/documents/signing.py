@@ -8,8 +8,10 @@ certification authority (BSrE, Balai Sertifikasi Elektronik); such a provider is
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -80,18 +82,34 @@ class AgencyCertificateBackend(SigningBackend):
         doc_settings = DocumentSettings.objects.filter(agency=agency).first()
         if doc_settings is None or not doc_settings.signing_certificate:
             return SignedPdf(pdf, backend="")
-        with doc_settings.signing_certificate.open("rb") as handle:
-            signer = load_signer(handle.read())
+        try:
+            with doc_settings.signing_certificate.open("rb") as handle:
+                pkcs12 = handle.read()
+        except OSError as error:  # set in the admin, gone from the media directory
+            raise CertificateError(f"the certificate file cannot be read: {error}") from error
+        signer = load_signer(pkcs12)
         metadata = signers.PdfSignatureMetadata(
             field_name="Kinerja", subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
             location=agency.name, name=agency.name)
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         # A fixed reservation spares pyHanko a trial signature to size it (half the time).
-        signed = signers.sign_pdf(writer, metadata, signer=signer,
-                                  bytes_reserved=SIGNATURE_BYTES_RESERVED)
+        signed = _run_coroutine(lambda: signers.async_sign_pdf(
+            writer, metadata, signer=signer, bytes_reserved=SIGNATURE_BYTES_RESERVED))
         return SignedPdf(signed.getvalue(), backend=self.label,
                          certificate_subject=signer.signing_cert.subject.human_friendly,
                          self_signed=doc_settings.certificate_self_signed)
+
+
+def _run_coroutine(make_coroutine):
+    """pyHanko signs in a coroutine, and its plain `sign_pdf` calls asyncio.run(), which fails
+    in a thread whose event loop is already running (an ASGI server; Playwright's sync API in
+    the browser tests). There the coroutine runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def backend() -> SigningBackend:

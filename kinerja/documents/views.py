@@ -4,7 +4,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from kinerja.collection import selectors
 from kinerja.collection.models import Track
+from kinerja.core import files
+from kinerja.core.converters import MAX_ID
 from kinerja.core.errors import DomainError
 from kinerja.core.errors import PermissionDenied as DomainPermissionDenied
 from kinerja.organisation.decorators import person_required
@@ -32,15 +34,16 @@ def _document_for_viewer(request, identifier) -> Document:
     return document
 
 
-def _pdf_response(content, filename: str) -> FileResponse:
-    return FileResponse(content, content_type="application/pdf", filename=filename,
-                        as_attachment=False)
+def _pdf_response(content: bytes, filename: str):
+    """A DRAFT Kinerja just made: served as every file is (kinerja/core/files.py)."""
+    return files.file_response(io.BytesIO(content), content_type=files.PDF, filename=filename)
 
 
 @person_required
 def document_download(request, identifier):
     document = _document_for_viewer(request, identifier)
-    return _pdf_response(document.file.open("rb"), document.file_name)
+    return files.stored_file_response(document.file, stored_type=files.PDF,
+                                      filename=document.file_name)
 
 
 @person_required
@@ -49,7 +52,19 @@ def scan_download(request, identifier):
     hardcopy = getattr(document, "hardcopy", None)
     if hardcopy is None or not hardcopy.scan:
         raise Http404
-    return FileResponse(hardcopy.scan.open("rb"), filename=hardcopy.scan_name or "scan")
+    # The type its bytes were sniffed as when uploaded, never one guessed from its name.
+    return files.stored_file_response(hardcopy.scan, stored_type=hardcopy.scan_content_type,
+                                      filename=hardcopy.scan_name or "scan")
+
+
+def _track_of(round_, raw: str | None) -> Track | None:
+    """The round's track named by `?track=`; none when absent; anything that is not one of the
+    round's tracks (text, a sign, beyond 64 bits, another round's) is a 404."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 0 < int(raw) <= MAX_ID):
+        raise Http404
+    return get_object_or_404(Track.objects.select_related("unit"), round=round_, id=int(raw))
 
 
 @person_required
@@ -59,27 +74,26 @@ def document_print(request, round_id: int, kind: str):
     if kind not in DocumentKind.values:
         raise Http404
     round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
-    track = None
-    if request.GET.get("track"):
-        track = get_object_or_404(Track.objects.select_related("unit"), round=round_,
-                                  id=request.GET["track"])
+    track = _track_of(round_, request.GET.get("track"))
     if (kind in cycle.TRACK_DOCUMENTS and track is None) or (
             track is not None and kind not in cycle.PER_TRACK_DOCUMENTS):
         raise Http404
-    if not services.may_view_track_draft(request.viewer, round_, track):
-        raise PermissionDenied
     filed = (Document.objects.filter(round=round_, kind=kind, track=track)
              .order_by("-issued_at", "-id").first())
     if filed is not None:
+        # The filed copy's own rule: who may read it may print it.
         if not services.may_view_document(request.viewer, filed):
             raise PermissionDenied
-        return _pdf_response(filed.file.open("rb"), filed.file_name)
+        return files.stored_file_response(filed.file, stored_type=files.PDF,
+                                          filename=filed.file_name)
+    if not services.may_view_track_draft(request.viewer, round_, track, kind=kind):
+        raise PermissionDenied
     if not cycle.draft_available(kind, round_, track):
         raise Http404
     spec = cycle.draft_spec(kind, round_, track,
                             unit_ids=services.unit_ids_visible_to(request.viewer, round_))
     content = services.document_render(spec)
-    return _pdf_response(io.BytesIO(content), f"DRAFT-{kind}.pdf")
+    return _pdf_response(content, f"DRAFT-{kind}.pdf")
 
 
 @person_required
@@ -91,7 +105,7 @@ def disposition_print(request, disposition_id: int):
     if disposition.round_id:
         return redirect("documents:print", disposition.round_id, DocumentKind.DISPOSITION)
     content = services.document_render(cycle.disposition_sheet_spec(disposition))
-    return _pdf_response(io.BytesIO(content), f"DRAFT-disposisi-{disposition.agenda_number}.pdf")
+    return _pdf_response(content, f"DRAFT-disposisi-{disposition.agenda_number}.pdf")
 
 
 @person_required

@@ -2,15 +2,10 @@ from django.contrib import admin, messages
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_scope import AgencyScopedAdmin, admin_agency_id
+from .admin_scope import ScopedHistoryAdmin, admin_agency_id
 from .models import Agency, FunctionTag, Person, Position, PositionHolding, Unit
 from .services import person_create_login
-
-
-class ScopedHistoryAdmin(AgencyScopedAdmin, SimpleHistoryAdmin):
-    pass
 
 
 @admin.register(Agency)

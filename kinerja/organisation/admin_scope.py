@@ -2,6 +2,10 @@
 agency. The installation's superuser creates agencies and their first administrator only."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Agency
 
@@ -14,7 +18,7 @@ AGENCY_ADMIN_PERMISSIONS = {
     "sops": {"sop": "v", "sopversion": "v", "sopactor": "v", "sopstep": "v"},
     "core": {"auditevent": "v"},
     "collection": {"collectionsettings": "avc"},
-    "documents": {"documentsettings": "avc", "document": "v"},
+    "documents": {"documentsettings": "avc", "document": "v", "documentfailure": "v"},
     "accounts": {"apitoken": "vc"},
     "catalogue": {"renstraperiod": "avcd", "goal": "avcd", "objective": "avcd",
                   "indicator": "avcd", "indicatoryeartarget": "avcd"},
@@ -38,8 +42,12 @@ class AgencyScopedAdmin(admin.ModelAdmin):
     """Shows and edits only the rows of the administrator's own agency.
 
     `agency_path` is the lookup from the model to its agency ("agency", "unit__agency", ...).
-    Choices of foreign keys are limited the same way, so nothing of another agency can even
-    be picked.
+    The scope is kept twice: the queryset is filtered (lists, and the views that look the
+    object up through it), and every per-object permission checks the object's own agency,
+    because some views build the object without the queryset (django-simple-history's history
+    pages make it from a historical row). Choices of foreign keys are limited the same way, so
+    nothing of another agency can even be picked. An object keeps the agency it has: only a
+    new one gets the administrator's.
     """
 
     agency_path = "agency"
@@ -62,6 +70,36 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             return queryset.filter(id=agency_id)
         return queryset.filter(**{self.agency_path: agency_id})
 
+    def agency_id_of(self, obj) -> int | None:
+        """The agency of this object, followed along `agency_path` from the object itself
+        (which may be an old version, not the row as stored)."""
+        if self.agency_path == "id":
+            return obj.pk
+        *relations, last = self.agency_path.split("__")
+        try:
+            for relation in relations:
+                obj = getattr(obj, relation)
+                if obj is None:
+                    return None
+        except ObjectDoesNotExist:
+            return None
+        return getattr(obj, f"{last}_id")
+
+    def is_in_scope(self, request, obj=None) -> bool:
+        if obj is None or request.user.is_superuser:
+            return True
+        agency_id = admin_agency_id(request.user)
+        return agency_id is not None and self.agency_id_of(obj) == agency_id
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.is_in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.is_in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.is_in_scope(request, obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         lookup = self.scoped_choices.get(db_field.name)
@@ -82,16 +120,65 @@ class AgencyScopedAdmin(admin.ModelAdmin):
         agency = Agency.objects.get(id=admin_agency_id(request.user))
 
         class AgencyForm(form_class):
-            # Set before validation, so that the model's clean() sees the agency.
+            # Set before validation, so that the model's clean() sees the agency. Only on a
+            # new object: an existing one keeps its own (the per-object permissions decide
+            # whether this administrator may save it at all).
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
-                self.instance.agency = agency
+                if self.instance._state.adding:
+                    self.instance.agency = agency
 
         return AgencyForm
 
     def has_module_permission(self, request):
         return request.user.is_superuser or (
             is_agency_admin(request.user) and super().has_module_permission(request))
+
+
+class ScopedHistoryAdmin(AgencyScopedAdmin, SimpleHistoryAdmin):
+    """An agency-scoped admin with django-simple-history's history pages.
+
+    Those pages take the object from its historical rows: the history list falls back to the
+    latest version when the queryset does not hold the object, and the version page ("revert")
+    builds the object from that version and saves it on POST. The per-object permissions of
+    `AgencyScopedAdmin` see that version's agency; here the record as stored now must be the
+    administrator's too (a version may name their agency after the superuser moved the record
+    to another), and reverting needs the permission to change, not only to view.
+    """
+
+    def has_view_history_permission(self, request, obj=None):
+        return super().has_view_history_permission(request, obj) and self.is_in_scope(
+            request, obj)
+
+    def has_change_history_permission(self, request, obj=None):
+        return super().has_change_history_permission(request, obj) and self.is_in_scope(
+            request, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_a_stored_record_out_of_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._refuse_a_stored_record_out_of_scope(request, object_id)
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        try:  # simple_history looks the version up without checking the id first
+            history.model._meta.pk.to_python(version_id)
+        except ValidationError:
+            raise Http404 from None
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _refuse_a_stored_record_out_of_scope(self, request, object_id) -> None:
+        if request.user.is_superuser:
+            return
+        try:
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        stored = self.model._base_manager.filter(pk=pk)
+        if stored.exists() and not self.get_queryset(request).filter(pk=pk).exists():
+            raise PermissionDenied
 
 
 class AgencySettingsAdmin(AgencyScopedAdmin):

@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kinerja.core import limits
 from kinerja.organisation.models import Agency
-
-MAX_SOP_FILE_BYTES = 512 * 1024
 
 
 class SopUploadForm(forms.Form):
@@ -18,8 +17,10 @@ class SopUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_SOP_FILE_BYTES:
-            raise forms.ValidationError(_("The file is larger than 512 KB."))
+        # The same limit as the loadsop command's (and the loader's own).
+        if upload.size > limits.SOP_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(size)d KB.")
+                                        % {"size": limits.SOP_FILE_MAX_BYTES // 1024})
         try:
             return upload.read().decode("utf-8")
         except UnicodeDecodeError:

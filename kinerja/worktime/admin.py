@@ -9,18 +9,17 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from kinerja.organisation.admin_scope import AgencyScopedAdmin, admin_agency_id
+from kinerja.organisation.admin_scope import (
+    AgencyScopedAdmin,
+    ScopedHistoryAdmin,
+    admin_agency_id,
+)
 from kinerja.organisation.models import Agency
 
 from .calendar import CUTI_BERSAMA, PUBLIC, national_days
 from .models import CalendarDay, SpecialPeriod, SpecialPeriodHours, WorkCalendar, WorkingHours
 from .services import calendar_for
-
-
-class ScopedHistoryAdmin(AgencyScopedAdmin, SimpleHistoryAdmin):
-    pass
 
 
 class WorkingHoursInline(admin.TabularInline):

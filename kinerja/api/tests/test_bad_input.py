@@ -1,5 +1,6 @@
-"""Bad input changes nothing: a wrong type is 422 (before any service runs), a stale version
-409 "stale", a step out of turn 409, another unit's track 403, another agency 404."""
+"""Bad input changes nothing: a wrong type is 422 "invalid_input" (before any service runs), a
+stale version 409 "stale", a step out of turn 409, another unit's track 403, another agency
+404."""
 
 import pytest
 from django.utils import timezone
@@ -69,8 +70,9 @@ def refused(caller, method, path, body, status, code=None):
     ["not", "an", "object"],
 ])
 def test_a_wrong_type_is_422(org, signed, as_, body):
-    detail = refused(as_("secretary"), "POST", f"/rounds/{signed.id}/forward", body, 422)
-    assert detail["detail"]
+    error = refused(as_("secretary"), "POST", f"/rounds/{signed.id}/forward", body, 422,
+                    "invalid_input")
+    assert error["details"]
 
 
 @pytest.mark.parametrize("body", [

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn, PermissionDenied
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
@@ -35,6 +36,7 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
     round_ = _locked(round_, expected_version)
     if round_.status != RoundStatus.OPEN:
         raise OutOfTurn(_("This round is finalised."), code="round_finalised")
+    reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
     step = step_of_kind(round_.sop_version, StepKind.AGENCY_RECAP)
     viewer = Viewer.for_user(user)
     missing = missing_units(round_)
@@ -46,7 +48,7 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
                                      "finalise without them.") % {
                                          "units": ", ".join(missing) or "—"})
         role = next(r for r in viewer.roles if r.position_kind == "head")
-        if not reason.strip():
+        if not reason:
             raise OutOfTurn(_("Give the reason for finalising without: %(units)s.")
                             % {"units": ", ".join(missing)}, code="reason_required")
         for unfinished in round_.executions.filter(status=ExecutionStatus.OPEN):
@@ -55,20 +57,19 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
             unfinished.save(update_fields=["status", "completed_at"])
         execution = engine.open_execution(round_, step)
         note = _("Finalised without %(units)s: %(reason)s") % {
-            "units": ", ".join(missing), "reason": reason.strip()}
+            "units": ", ".join(missing), "reason": reason}
         engine.complete(execution, user=user, role=role, outcome="finalised_by_head",
                         note=note)
     else:
         role = role_for(viewer, step)
-        engine.complete(execution, user=user, role=role, outcome="finalised",
-                        note=reason.strip())
+        engine.complete(execution, user=user, role=role, outcome="finalised", note=reason)
     round_.status = RoundStatus.FINALISED
     round_.finalised_at = timezone.now()
     round_.version += 1
     round_.save(update_fields=["status", "finalised_at", "version"])
     audit("round.finalised", round_, user=user, round_=round_, step=step.number,
           summary=f"Round {round_} finalised by {role.position_title}", missing=missing,
-          reason=reason.strip())
+          reason=reason)
     return round_
 
 
@@ -81,7 +82,8 @@ def round_reopen(*, user, round_: Round, reason: str, expected_version: int) -> 
         raise PermissionDenied(_("Only the head of the agency reopens a round."))
     if round_.status != RoundStatus.FINALISED:
         raise OutOfTurn(_("The round is not finalised."), code="not_finalised")
-    if not reason.strip():
+    reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
+    if not reason:
         raise OutOfTurn(_("Give the reason for reopening the round."), code="reason_required")
     if Round.objects.filter(agency=round_.agency, sop=round_.sop, year=round_.year,
                             period=round_.period, status=RoundStatus.OPEN).exists():
@@ -93,5 +95,5 @@ def round_reopen(*, user, round_: Round, reason: str, expected_version: int) -> 
     round_.save(update_fields=["status", "finalised_at", "version"])
     engine.open_execution(round_, step_of_kind(round_.sop_version, StepKind.AGENCY_RECAP))
     audit("round.reopened", round_, user=user, round_=round_,
-          summary=f"Round {round_} reopened: {reason.strip()}", reason=reason.strip())
+          summary=f"Round {round_} reopened: {reason}", reason=reason)
     return round_

@@ -19,6 +19,7 @@ from ..models import (
     Round,
     RoundStatus,
     StepExecution,
+    Track,
 )
 
 # The SOP's recording section: the head signs, the secretary and the Kasubbag Perencanaan
@@ -77,10 +78,31 @@ def position_title(agency, kind: str, function: str = "") -> str:
     return position.title if position else ""
 
 
-def audit(action: str, obj, *, user, round_: Round | None, summary: str, **data) -> None:
+def audit(action: str, obj, *, user, round_: Round | None, summary: str,
+          track: Track | int | None = None, stage: int | None = None, **data) -> None:
+    """Record an action. An action on a unit's track (the track itself, or a row with a
+    `track_id`) carries the track and the stage its data had, so that the history shows it
+    only to whoever may see that data (selectors.round_history_for_viewer); pass `stage`
+    when the action has already moved the track (a return records the stage it came from)."""
+    if track is None:
+        track = obj if isinstance(obj, Track) else getattr(obj, "track_id", None)
+    if isinstance(track, Track):
+        stage = track.stage if stage is None else stage
+        track = track.pk
+    if track is not None:
+        data["track"] = track
+        if stage is not None:
+            data["stage"] = int(stage)
     record_event(action=action, obj=obj, actor=user, agency=obj.agency if round_ is None
                  else round_.agency, summary=summary,
                  data={"round": round_.pk if round_ else None, **data})
+
+
+def complete_on_track(execution: StepExecution, track: Track, **completion) -> StepExecution:
+    """Complete a unit's step, keeping the stage its data has now with the note, so that the
+    note is read by whoever may see the data at that stage (selectors.may_read_track_note)."""
+    execution.note_stage = track.stage
+    return engine.complete(execution, **completion)
 
 
 def current_format(round_: Round) -> DataRequestFormat | None:

@@ -4,6 +4,7 @@ unit recap to the unit head."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,8 +15,16 @@ from django.utils.translation import gettext as _
 
 from kinerja.catalogue.choices import Aggregation, DataType
 from kinerja.catalogue.models import Indicator
-from kinerja.core.errors import OutOfTurn
+from kinerja.core import files
+from kinerja.core.errors import DomainError, OutOfTurn
 from kinerja.core.numbers import NumberFormatError, parse_number
+from kinerja.core.text import (
+    EXPLANATION_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    VALUE_TEXT_MAX_LENGTH,
+    TextTooLong,
+    clean_text,
+)
 from kinerja.organisation.visibility import Role, Viewer
 from kinerja.sops.models import StepKind
 
@@ -41,8 +50,6 @@ from .common import (
 # recap.py reads the services' current format, so the recap is imported inside the functions
 # that need it, not here (a module-level import would be circular).
 LARGEST_VALUE = Decimal("1e15")
-EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png",
-                  b"\xff\xd8\xff": "image/jpeg"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,9 @@ def parse_value(indicator: Indicator, text: str) -> Decimal | None:
     """The entered text as a value of the indicator, or a ValueError saying what is wrong."""
     if not (text or "").strip():
         return None
+    if len(text.strip()) > VALUE_TEXT_MAX_LENGTH:
+        raise ValueError(_("The number is too long: at most %(limit)d characters.")
+                         % {"limit": VALUE_TEXT_MAX_LENGTH})
     try:
         value = parse_number(text)
     except NumberFormatError:
@@ -103,12 +113,14 @@ def parse_value(indicator: Indicator, text: str) -> Decimal | None:
 @transaction.atomic
 def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[IndicatorValue]:
     """Save a unit's values as a draft, all or nothing. Each value is checked against the
-    version the user saw; an error on any row saves no row."""
+    version the user saw; an error on any row saves no row. Texts are stored as
+    `core/text.py: clean_text` leaves them, within their limits."""
     track = locked_track(track)
     role = editing_role(user, track)
     data_format = current_format(track.round)
     allowed = {item.indicator_id: item.indicator for item in
                data_format.items.filter(unit=track.unit).select_related("indicator")}
+    _refuse_repeated_indicators(entries, allowed)
     existing = {value.indicator_id: value for value in
                 IndicatorValue.objects.select_for_update().filter(track=track)}
     problems, changes = [], []
@@ -125,22 +137,30 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
             continue
         try:
             value = parse_value(indicator, entry.value_text)
+            texts = {"explanation": clean_text(entry.explanation,
+                                               max_length=EXPLANATION_MAX_LENGTH,
+                                               field=_("the explanation")),
+                     "change_reason": clean_text(entry.change_reason,
+                                                 max_length=REASON_MAX_LENGTH,
+                                                 field=_("the reason for the change"))}
         except ValueError as error:
             problems.append(f"{indicator.code}: {error}")
             continue
+        except TextTooLong as error:
+            problems.append(f"{indicator.code}: {error.message}")
+            continue
         if (current is not None and current.prefilled_value is not None
-                and value != current.prefilled_value and not entry.change_reason.strip()):
+                and value != current.prefilled_value and not texts["change_reason"]):
             problems.append(_("%(code)s: the value differs from the quarters' total; give the "
                               "reason for the change.") % {"code": indicator.code})
             continue
-        changes.append((indicator, current, value, entry))
+        changes.append((indicator, current, value, texts))
     if problems:
         raise OutOfTurn(problems[0], code="invalid_values", details=problems)
     saved = []
     now = timezone.now()
-    for indicator, current, value, entry in changes:
-        new = {"value": value, "explanation": entry.explanation.strip(),
-               "change_reason": entry.change_reason.strip()}
+    for indicator, current, value, texts in changes:
+        new = {"value": value, **texts}
         if current is None:
             current = IndicatorValue(track=track, indicator=indicator, version=0)
             old = {"value": None, "explanation": "", "change_reason": ""}
@@ -162,6 +182,16 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
               new={k: str(v) for k, v in new.items()})
         saved.append(current)
     return saved
+
+
+def _refuse_repeated_indicators(entries: list[ValueEntry], allowed: dict) -> None:
+    """One save gives each indicator once: two rows for one value cannot both be meant."""
+    counts = Counter(entry.indicator_id for entry in entries)
+    repeated = [allowed[key].code if key in allowed else str(key)
+                for key, count in counts.items() if count > 1]
+    if repeated:
+        raise DomainError(_("Each indicator once per save; given more than once: %(codes)s.")
+                          % {"codes": ", ".join(repeated)}, code="repeated_indicator")
 
 
 def prefill_year_round(round_) -> int:
@@ -194,11 +224,6 @@ def prefill_year_round(round_) -> int:
     return len(created)
 
 
-def uploaded_file_type(head: bytes) -> str | None:
-    return next((kind for magic, kind in EVIDENCE_TYPES.items() if head.startswith(magic)),
-                None)
-
-
 @transaction.atomic
 def evidence_add(*, user, value: IndicatorValue, name: str, content: bytes) -> Evidence:
     """Attach a PDF or image; the type is read from the content, not the name."""
@@ -210,23 +235,19 @@ def evidence_add(*, user, value: IndicatorValue, name: str, content: bytes) -> E
     if len(content) > limit:
         raise OutOfTurn(_("The file is larger than %(size)d MB.")
                         % {"size": limit // (1024 * 1024)}, code="file_too_large")
-    content_type = uploaded_file_type(content[:16])
+    content_type = files.sniff(content[:files.SNIFF_BYTES])
     if content_type is None:
         raise OutOfTurn(_("Evidence must be a PDF, PNG or JPEG file."), code="file_type")
     digest = hashlib.sha256(content).hexdigest()
     evidence = Evidence(value=value, original_name=name[:255], content_type=content_type,
                         size=len(content), sha256=digest, uploaded_by=user)
-    evidence.file.save(f"{digest[:16]}{file_suffix(content_type)}", ContentFile(content),
+    evidence.file.save(f"{digest[:16]}{files.suffix_for(content_type)}", ContentFile(content),
                        save=False)
     evidence.save()
     audit("evidence.added", evidence, user=user, round_=track.round,
           summary=f"{track.unit.name} {value.indicator.code}: evidence {name}",
           track=track.pk, sha256=digest)
     return evidence
-
-
-def file_suffix(content_type: str) -> str:
-    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[content_type]
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn, PermissionDenied
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import Sop, StepKind
 
@@ -51,6 +52,7 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
     version = sop.current_version
     step = step_of_kind(version, StepKind.DISPOSITION)
     role_for(viewer, step)
+    subject, instruction = _subject(subject), _instruction(instruction)
     problems = _disposition_problems(year=year, period=period, speed=speed,
                                      security=security, subject=subject,
                                      instruction=instruction, date=date, deadline=deadline)
@@ -74,6 +76,15 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
     return disposition
 
 
+def _subject(text: str) -> str:
+    return clean_text(text, max_length=Disposition._meta.get_field("subject").max_length,
+                      field=_("the subject"), single_line=True)
+
+
+def _instruction(text: str) -> str:
+    return clean_text(text, max_length=REASON_MAX_LENGTH, field=_("the instruction"))
+
+
 def _disposition_problems(*, year, period, speed, security, subject, instruction, date,
                           deadline) -> list[str]:
     problems = []
@@ -85,7 +96,7 @@ def _disposition_problems(*, year, period, speed, security, subject, instruction
         problems.append(_("Unknown speed."))
     if security not in Security.values:
         problems.append(_("Unknown security level."))
-    if not subject.strip() or not instruction.strip():
+    if not subject or not instruction:
         problems.append(_("Write the subject and the instruction."))
     if deadline < date:
         problems.append(_("The deadline is before the date of the disposition."))
@@ -116,6 +127,10 @@ def disposition_update(*, user, disposition: Disposition, expected_version: int,
     if unknown:
         raise OutOfTurn(_("These fields cannot be changed: %(fields)s")
                         % {"fields": ", ".join(sorted(unknown))}, code="invalid_field")
+    if "subject" in changes:
+        changes["subject"] = _subject(changes["subject"])
+    if "instruction" in changes:
+        changes["instruction"] = _instruction(changes["instruction"])
     merged = {field: changes.get(field, getattr(disposition, field))
               for field in EDITABLE_DISPOSITION_FIELDS}
     problems = _disposition_problems(**merged)
@@ -172,7 +187,8 @@ def disposition_forward(*, user, round_: Round, instruction: str,
     step = step_of_kind(round_.sop_version, StepKind.FORWARDING)
     execution = waiting_execution(round_, step)
     role = role_for(Viewer.for_user(user), step)
-    if not instruction.strip():
+    instruction = _instruction(instruction)
+    if not instruction:
         raise OutOfTurn(_("Write the instruction for the data subsection."),
                         code="instruction_required")
     disposition = Disposition.objects.select_for_update().get(round=round_)
@@ -180,7 +196,7 @@ def disposition_forward(*, user, round_: Round, instruction: str,
         raise OutOfTurn(_("The disposition is already forwarded."), code="already_signed")
     receiver = next((a for a in round_.sop_version.actors.all()
                      if a.key in step.participants), None)
-    disposition.forward_instruction = instruction.strip()
+    disposition.forward_instruction = instruction
     disposition.forwarded_to = position_title(round_.agency, receiver.position,
                                                receiver.unit_function) if receiver else ""
     disposition.version += 1

@@ -8,12 +8,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
 from .. import engine
 from ..models import ExecutionStatus, ReturnRecord, Track, TrackStage
-from .common import audit, check_version, role_for, step_of_kind, waiting_execution
+from .common import (
+    audit,
+    check_version,
+    complete_on_track,
+    role_for,
+    step_of_kind,
+    waiting_execution,
+)
 from .data_entry import locked_track
 from .validation import values_snapshot
 
@@ -60,7 +68,7 @@ def handover_acknowledge(*, user, track: Track, expected_version: int) -> Track:
     track = locked_track(track)
     check_version(track, expected_version)
     step, execution, role = _receiving_role(user, track)
-    engine.complete(execution, user=user, role=role, outcome="acknowledged")
+    complete_on_track(execution, track, user=user, role=role, outcome="acknowledged")
     track.stage = TrackStage.FINAL
     track.version += 1
     track.save(update_fields=["stage", "version"])
@@ -75,18 +83,21 @@ def handover_return(*, user, track: Track, reason: str, expected_version: int) -
     track = locked_track(track)
     check_version(track, expected_version)
     step, execution, role = _receiving_role(user, track)
-    if not reason.strip():
+    reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
+    if not reason:
         raise OutOfTurn(_("Give the reason for returning the data."), code="reason_required")
-    engine.complete(execution, user=user, role=role, outcome="returned", note=reason.strip(),
-                    status=ExecutionStatus.RETURNED)
+    returned_from = track.stage
+    complete_on_track(execution, track, user=user, role=role, outcome="returned",
+                      note=reason, status=ExecutionStatus.RETURNED)
     record = ReturnRecord.objects.create(track=track, execution=execution,
-                                         reason=reason.strip(), snapshot=values_snapshot(track),
+                                         reason=reason, snapshot=values_snapshot(track),
                                          returned_by=user.person)
     engine.open_execution(track.round, step.returns_to, track)
     track.stage = TrackStage.SUBMITTED
     track.version += 1
     track.save(update_fields=["stage", "version"])
     audit("handover.returned", track, user=user, round_=track.round, step=step.number,
+          stage=returned_from,
           summary=f"{track.unit.name}: hand-over returned to step {step.returns_to.number}: "
                   f"{reason}")
     return record

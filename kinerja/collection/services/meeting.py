@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn
+from kinerja.core.text import MINUTES_MAX_LENGTH, clean_text
 from kinerja.organisation.models import Person
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
@@ -26,6 +27,8 @@ from .common import (
     waiting_execution,
 )
 
+PLACE_MAX_LENGTH = Meeting._meta.get_field("place").max_length
+
 # -- step 4: the meeting ---------------------------------------------------------------------
 
 @transaction.atomic
@@ -37,10 +40,14 @@ def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
     step = step_of_kind(round_.sop_version, StepKind.MEETING)
     execution = waiting_execution(round_, step)
     role = role_for(Viewer.for_user(user), step, actor=step.recorder)
+    place = clean_text(place, max_length=PLACE_MAX_LENGTH, field=_("the place"),
+                       single_line=True)
+    minutes = clean_text(minutes, max_length=MINUTES_MAX_LENGTH, field=_("the minutes"))
+    decisions = clean_text(decisions, max_length=MINUTES_MAX_LENGTH, field=_("the decisions"))
     problems = []
-    if not place.strip():
+    if not place:
         problems.append(_("Enter the place of the meeting."))
-    if not minutes.strip():
+    if not minutes:
         problems.append(_("Enter the minutes of the meeting."))
     if not invitees:
         problems.append(_("Name at least one invitee."))
@@ -50,8 +57,8 @@ def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
         problems.append(_("Everyone present must be among the invitees."))
     if problems:
         raise OutOfTurn(problems[0], code="invalid_meeting", details=problems)
-    meeting = Meeting.objects.create(round=round_, held_at=held_at, place=place.strip(),
-                                     minutes=minutes.strip(), decisions=decisions.strip(),
+    meeting = Meeting.objects.create(round=round_, held_at=held_at, place=place,
+                                     minutes=minutes, decisions=decisions,
                                      recorded_by=user.person)
     meeting.invitees.set(invitees)
     meeting.attendees.set(attendees)

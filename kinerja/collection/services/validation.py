@@ -6,12 +6,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
 from .. import engine
 from ..models import ExecutionStatus, IndicatorValue, ReturnRecord, Track, TrackStage
-from .common import audit, check_version, role_for, step_of_kind, waiting_execution
+from .common import (
+    audit,
+    check_version,
+    complete_on_track,
+    role_for,
+    step_of_kind,
+    waiting_execution,
+)
 from .data_entry import locked_track
 
 
@@ -28,7 +36,8 @@ def unit_recap_approve(*, user, track: Track, note: str = "", expected_version: 
     step = step_of_kind(track.round.sop_version, StepKind.VALIDATION)
     execution = waiting_execution(track.round, step, track)
     role = role_for(Viewer.for_user(user), step, track)
-    engine.complete(execution, user=user, role=role, outcome="approved", note=note.strip())
+    note = clean_text(note, max_length=REASON_MAX_LENGTH, field=_("the note"))
+    complete_on_track(execution, track, user=user, role=role, outcome="approved", note=note)
     engine.advance(execution)
     track.version += 1
     track.save(update_fields=["version"])
@@ -47,18 +56,23 @@ def unit_recap_return(*, user, track: Track, reason: str, comments: dict[int, st
     step = step_of_kind(track.round.sop_version, StepKind.VALIDATION)
     execution = waiting_execution(track.round, step, track)
     role = role_for(Viewer.for_user(user), step, track)
-    if not reason.strip():
+    reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
+    if not reason:
         raise OutOfTurn(_("Give the reason for returning the data."), code="reason_required")
     known = set(IndicatorValue.objects.filter(track=track).values_list("indicator_id",
                                                                        flat=True))
-    comments = {str(key): text.strip() for key, text in comments.items() if text.strip()}
+    comments = {str(key): clean_text(text, max_length=REASON_MAX_LENGTH,
+                                     field=_("the comment"))
+                for key, text in comments.items()}
+    comments = {key: text for key, text in comments.items() if text}
     if not {int(key) for key in comments} <= known:
         raise OutOfTurn(_("Comments can only be given on this unit's indicators."),
                         code="invalid_comment")
-    engine.complete(execution, user=user, role=role, outcome="returned", note=reason.strip(),
-                    status=ExecutionStatus.RETURNED)
+    returned_from = track.stage
+    complete_on_track(execution, track, user=user, role=role, outcome="returned",
+                      note=reason, status=ExecutionStatus.RETURNED)
     record = ReturnRecord.objects.create(track=track, execution=execution,
-                                         reason=reason.strip(), comments=comments,
+                                         reason=reason, comments=comments,
                                          snapshot=values_snapshot(track),
                                          returned_by=user.person)
     engine.open_execution(track.round, step.returns_to, track)
@@ -66,6 +80,7 @@ def unit_recap_return(*, user, track: Track, reason: str, comments: dict[int, st
     track.version += 1
     track.save(update_fields=["stage", "version"])
     audit("unit_recap.returned", track, user=user, round_=track.round, step=step.number,
+          stage=returned_from,
           summary=f"{track.unit.name}: returned to step {step.returns_to.number}: {reason}",
           comments=comments)
     return record

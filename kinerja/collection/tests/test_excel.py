@@ -25,11 +25,6 @@ FILES = Path(__file__).parent / "files"
 LIBREOFFICE_FILE = FILES / "format-libreoffice.xlsx"
 
 
-@pytest.fixture
-def track(org, entry_round, catalogue):
-    return entry_round.tracks.get(unit=org.division_x)
-
-
 def download(client, person, track):
     client.force_login(person.user)
     return client.get(reverse("collection:track_format_download",

@@ -42,6 +42,9 @@ def documents_panel(context, round_, track=None):
     documents = services.documents_of_round(viewer, round_)
     if track is not None:
         documents = [document for document in documents if document.track_id == track.id]
+    failures = services.document_failures_of_round(viewer, round_)
+    if track is not None:
+        failures = [failure for failure in failures if failure.track_id == track.id]
     rows = [{"document": document, "hardcopy": getattr(document, "hardcopy", None),
              "may_file": services.may_file_hardcopy(viewer, document)}
             for document in documents]
@@ -58,4 +61,5 @@ def documents_panel(context, round_, track=None):
         "prints": _prints(round_, track, documents),
         "lacking": services.steps_lacking_hardcopy(documents),
         "filed_count": len(documents),
+        "failures": failures,
     }

@@ -80,3 +80,27 @@ def test_a_wrong_passphrase_is_a_clear_certificate_error(org, agency_certificate
     settings.KINERJA_SIGNING_PASSPHRASE = "salah"
     with pytest.raises(signing.CertificateError):
         signing.load_signer(agency_certificate)
+
+
+def test_a_document_is_signed_while_an_event_loop_runs_in_the_thread(
+        transactional_db, org, opened_round, agency_certificate):
+    """Playwright's sync API (the browser tests) marks an event loop as running in the main
+    thread while the test's own code runs there; pyHanko's plain sign_pdf then failed with
+    "asyncio.run() cannot be called from a running event loop", and the document was not
+    filed. The loop is marked running here the way Playwright does it (with a running loop,
+    Django's connection is another one, so the rows must be committed: transactional_db)."""
+    import asyncio
+
+    from kinerja.documents.models import Document
+
+    # Committed, the step already filed its document; it is filed again below.
+    Document.objects.filter(round=opened_round).delete()
+    loop = asyncio.new_event_loop()
+    asyncio.events._set_running_loop(loop)
+    try:
+        [document] = services.documents_issue_missing(opened_round)
+    finally:
+        asyncio.events._set_running_loop(None)
+        loop.close()
+    status = signature_status(stored_bytes(document), agency_certificate)
+    assert document.signing_backend and status.intact and status.valid

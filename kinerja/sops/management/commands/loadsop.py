@@ -2,8 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kinerja.core import limits
 from kinerja.organisation.models import Agency
-from kinerja.sops.loader import SopFileError
+from kinerja.sops.loader import SopFileError, decode_sop_file
 from kinerja.sops.services import sop_load
 
 
@@ -20,10 +21,13 @@ class Command(BaseCommand):
             raise CommandError(f"No agency with code {agency!r}. Known: "
                                + ", ".join(Agency.objects.values_list("code", flat=True)))
         try:
-            text = file.read_text(encoding="utf-8")
+            # The size limit is the admin upload's; the file is not read when it is over it.
+            with file.open("rb") as handle:
+                content = handle.read(limits.SOP_FILE_MAX_BYTES + 1)
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror}") from None
         try:
+            text = decode_sop_file(content)
             result = sop_load(agency=found, text=text, source_name=file.name)
         except SopFileError as error:
             raise CommandError(f"{file} was not loaded:\n"
