@@ -55,7 +55,8 @@ audit: $(TOOLS_VENV)/bin/python
 	$(TOOLS_VENV)/bin/pip-audit --strict --require-hashes --disable-pip -r requirements/base.txt
 
 # Debian packages: Pango and HarfBuzz for WeasyPrint's PDFs (the demo too); Chromium for the
-# browser tests and gettext for the catalog check (tests only).
+# browser tests, gettext for the catalog check and LibreOffice Calc for the tests that open
+# Kinerja's workbooks in a real spreadsheet program (tests only).
 pdf-libraries:
 	@missing=""; \
 	ldconfig -p | grep -q libpango-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
@@ -71,6 +72,7 @@ system-packages: pdf-libraries
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages the tests need:$$missing (apt-get, needs root)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -29,7 +30,8 @@ class BootstrapMixin:
 
 
 def _limit_hint(max_length: int) -> str:
-    return gettext("At most %(limit)d characters.") % {"limit": max_length}
+    return gettext("At most %(limit)s characters.") % {"limit": number_format(
+        max_length, use_l10n=True, force_grouping=True)}
 
 
 limit_hint = lazy(_limit_hint, str)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -60,7 +61,9 @@ def clean_text(value: str | None, *, max_length: int, field: str,
     text = normalise_text(value or "", single_line=single_line)
     if len(text) > max_length:
         raise TextTooLong(
-            _("%(field)s is too long: %(length)d characters, at most %(limit)d.")
-            % {"field": capfirst(field), "length": len(text), "limit": max_length},
+            _("%(field)s is too long: %(length)s characters, at most %(limit)s.")
+            % {"field": capfirst(field),
+               "length": number_format(len(text), use_l10n=True, force_grouping=True),
+               "limit": number_format(max_length, use_l10n=True, force_grouping=True)},
             limit=max_length)
     return text

@@ -3,7 +3,10 @@ people's text (explanations, indicator names, goals, units...) is a string cell 
 starts with "=", "+", "-" or "@"; only the formulas Kinerja itself writes (achievement,
 category) are formulas. A downloaded format uploaded back unchanged changes nothing."""
 
+import csv
 import io
+import shutil
+import subprocess
 
 import pytest
 from django.urls import reverse
@@ -137,3 +140,26 @@ def test_a_stored_control_character_does_not_break_the_download(client, org, tra
     assert response.status_code == 200
     assert book_of(response.content)[excel.DATA]["G2"].value == "baris satubaris dua"
     assert exports.unit_recap_workbook(track)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_reads_the_hostile_texts_as_text(org, track, hostile_catalogue, tmp_path):
+    """What a spreadsheet program makes of the format: each text exactly as typed, no
+    formula evaluated (a live =HYPERLINK would show "klik", =1+1 would show 2)."""
+    services.values_save(user=org.staff_x.user, track=track, entries=[
+        services.ValueEntry(indicator_id=hostile_catalogue[0].id, value_text="5",
+                            explanation=HYPERLINK)])
+    source = tmp_path / "format.xlsx"
+    source.write_bytes(excel.format_workbook(track))
+    # CSV of every sheet, as LibreOffice shows the cells (formulas as their results).
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(tmp_path / "out"), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    shown = [row for path in sorted((tmp_path / "out").glob("*.csv"))
+             for row in csv.reader(path.read_text(encoding="utf-8").splitlines())]
+    x1 = [row for row in shown if hostile_catalogue[0].code in row and HOSTILE["name"] in row]
+    assert x1, shown
+    assert HYPERLINK in x1[0] and HOSTILE["unit_of_measure"] in x1[0]
+    assert "klik" not in [cell.strip() for row in shown for cell in row]

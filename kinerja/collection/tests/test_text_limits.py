@@ -31,6 +31,11 @@ pytestmark = pytest.mark.django_db
 MEGABYTE = "a" * 1_000_000
 
 
+def shown(count: int) -> str:
+    """A limit as messages and hints write it, grouped as the office writes numbers."""
+    return f"{count:,}".replace(",", ".")
+
+
 def stored_values(track):
     return list(IndicatorValue.objects.filter(track=track)
                 .values_list("indicator__code", "value", "explanation"))
@@ -69,7 +74,7 @@ def test_a_megabyte_explanation_is_refused_by_the_service_naming_the_limit(org, 
     with pytest.raises(DomainError) as refused:
         services.values_save(user=org.staff_x.user, track=track, entries=[
             ValueEntry(indicator_id=catalogue[0].id, value_text="5", explanation=MEGABYTE)])
-    assert str(EXPLANATION_MAX_LENGTH) in " ".join(refused.value.details)
+    assert shown(EXPLANATION_MAX_LENGTH) in " ".join(refused.value.details)
     assert "X1" in refused.value.details[0]
     assert stored_values(track) == []
     # At the limit it is stored.
@@ -94,13 +99,13 @@ def test_the_page_refuses_a_megabyte_explanation_and_states_the_limit(client, or
     html = page.content.decode()
     assert re.search(rf'<textarea[^>]*maxlength="{EXPLANATION_MAX_LENGTH}"[^>]*'
                      rf'name="explanation-{catalogue[0].id}"', html)
-    assert "5000" in html  # the hint under the table says the limit
+    assert shown(EXPLANATION_MAX_LENGTH) in html  # the hint under the table says the limit
     response = client.post(reverse("collection:track_action",
                                    args=[track.round_id, track.id, "values"]),
                            {f"value-{catalogue[0].id}": "5",
                             f"explanation-{catalogue[0].id}": MEGABYTE})
     assert 400 <= response.status_code < 500
-    assert str(EXPLANATION_MAX_LENGTH) in response.content.decode()
+    assert shown(EXPLANATION_MAX_LENGTH) in response.content.decode()
     assert stored_values(track) == []
 
 
@@ -137,7 +142,7 @@ def test_an_uploaded_workbook_with_a_megabyte_explanation_is_refused(client, org
     book.save(output)
     with pytest.raises(DomainError) as refused:
         excel.values_upload(user=org.staff_x.user, track=track, content=output.getvalue())
-    assert str(EXPLANATION_MAX_LENGTH) in " ".join([refused.value.message,
+    assert shown(EXPLANATION_MAX_LENGTH) in " ".join([refused.value.message,
                                                     *refused.value.details])
     assert stored_values(track) == []
 
@@ -206,7 +211,7 @@ def test_return_reasons_and_comments_are_limited_and_cleaned(org, entry_round, c
         with pytest.raises(TextTooLong) as refused:
             services.unit_recap_return(user=org.kabid_x.user, track=track, reason=reason,
                                        comments=comments, expected_version=track.version)
-        assert str(REASON_MAX_LENGTH) in refused.value.message
+        assert shown(REASON_MAX_LENGTH) in refused.value.message
     assert not ReturnRecord.objects.exists()
     services.unit_recap_return(user=org.kabid_x.user, track=track,
                                reason="Cek\x0blagi\x00", comments={catalogue[0].id: "a\rb"},
@@ -253,7 +258,7 @@ def test_meeting_minutes_are_limited_and_cleaned(org, sent_round):
                   decisions="", expected_version=sent_round.version)
     with pytest.raises(TextTooLong) as refused:
         services.meeting_record(minutes="a" * (MINUTES_MAX_LENGTH + 1), **record)
-    assert str(MINUTES_MAX_LENGTH) in refused.value.message
+    assert shown(MINUTES_MAX_LENGTH) in refused.value.message
     services.meeting_record(minutes="Format\x0bdibahas.\x07", **record)
     meeting = Meeting.objects.get()
     assert (meeting.minutes, meeting.place) == ("Format\ndibahas.", "Ruang rapat")
