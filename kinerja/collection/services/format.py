@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Role, Viewer
 from kinerja.sops.models import StepKind
 
@@ -185,7 +186,8 @@ def format_revise(*, user, round_: Round, indicator_ids: list[int], change_note:
     meeting_step = step_of_kind(round_.sop_version, StepKind.MEETING)
     waiting_execution(round_, meeting_step)
     previous, role = _format_for_change(round_, user)
-    if not change_note.strip():
+    change_note = clean_text(change_note, max_length=REASON_MAX_LENGTH, field=_("the note"))
+    if not change_note:
         raise OutOfTurn(_("Say what the meeting changed."), code="change_note_required")
     revised = DataRequestFormat.objects.create(
         round=round_, number=previous.number + 1, due_date=due_date or previous.due_date,
@@ -195,7 +197,7 @@ def format_revise(*, user, round_: Round, indicator_ids: list[int], change_note:
     _replace_items(round_, revised, indicator_ids)
     before = set(previous.items.values_list("indicator__code", flat=True))
     after = set(revised.items.values_list("indicator__code", flat=True))
-    summary = [change_note.strip()]
+    summary = [change_note]
     if after - before:
         summary.append(_("Added: %(codes)s") % {"codes": ", ".join(sorted(after - before))})
     if before - after:

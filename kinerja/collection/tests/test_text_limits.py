@@ -272,3 +272,15 @@ def test_the_unit_page_states_the_reason_limit(client, org, entry_round, catalog
     assert re.search(rf'<textarea[^>]*name="reason"[^>]*maxlength="{REASON_MAX_LENGTH}"',
                      html)
     assert re.search(rf'name="note"[^>]*maxlength="{REASON_MAX_LENGTH}"', html)
+
+
+def test_the_meetings_change_note_is_limited_and_cleaned(org, sent_round, catalogue):
+    revise = dict(user=org.kasubbid_data.user, round_=sent_round,
+                  indicator_ids=[c.id for c in catalogue[:3]])
+    with pytest.raises(TextTooLong) as refused:
+        services.format_revise(change_note="a" * (REASON_MAX_LENGTH + 1),
+                               expected_version=fresh(sent_round).version, **revise)
+    assert shown(REASON_MAX_LENGTH) in refused.value.message
+    revised = services.format_revise(change_note="S1\x0btahunan saja.\x07",
+                                     expected_version=fresh(sent_round).version, **revise)
+    assert revised.change_note.splitlines()[:2] == ["S1", "tahunan saja."]
