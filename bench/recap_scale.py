@@ -6,7 +6,7 @@
 
 Builds a throw-away database (an SQLite file under /tmp, or a database kinerja_bench_<pid> on
 the PostgreSQL server DATABASE_URL names), fills it with bulk_create at the regency scale of
-DOMAIN.md §9 (45 agencies × 10 reporting units × 30 indicators × 5 periods = 67,500 values),
+docs/domain.md §9 (45 agencies × 10 reporting units × 30 indicators × 5 periods = 67,500 values),
 then times three reads and writes against a floor measured in the same run on the same data:
 
 1. `agency_recap(round)` of one agency's Q4 round, against one raw SQL aggregate;

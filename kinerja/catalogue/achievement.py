@@ -1,4 +1,4 @@
-"""Achievement (capaian): the one place that computes it (DOMAIN.md §1–3).
+"""Achievement (capaian): the one place that computes it (docs/domain.md §1–3).
 
 Pure functions on `Decimal`, no database. Nothing here rounds: values are rounded only when
 shown (`format_percent`). Floats are refused, because a float has already lost the digits an
@@ -53,7 +53,7 @@ class ReportingPeriod(IntEnum):
 class QuarterTargetRule(models.TextChoices):
     """What a quarter is measured against when the quarter has no target of its own.
 
-    DOMAIN.md §2 marks this "to confirm per agency", so it is a rule to pass in, with the
+    docs/domain.md §2 marks this "to confirm per agency", so it is a rule to pass in, with the
     default the domain notes give.
     """
 
@@ -173,7 +173,7 @@ def _reported(values_by_quarter: QuarterValues, up_to: int = 4) -> list[tuple[in
 
 
 def year_value(values_by_quarter: QuarterValues, aggregation: str) -> Decimal | None:
-    """The year's value from its quarters (DOMAIN.md §2), or None when none is reported.
+    """The year's value from its quarters (docs/domain.md §2), or None when none is reported.
 
     sum: the sum of the reported quarters; last: the latest reported quarter; average: the
     mean of the reported quarters (an unreported quarter is left out, not counted as 0).
@@ -242,7 +242,7 @@ class AchievementResult:
 
 def achievement(realisation: Decimal | None, target: Decimal | None, polarity: str,
                 target_max: Decimal | None = None) -> AchievementResult:
-    """Achievement in percent (DOMAIN.md §1).
+    """Achievement in percent (docs/domain.md §1).
 
     positive: realisation ÷ target × 100.
     negative: (2 × target − realisation) ÷ target × 100, which goes below 0 when the
@@ -358,7 +358,7 @@ def format_percent(percent: Decimal | None, *, decimals: int = 2, floor_at_zero:
     """"112,50 %" (the agency's number style, kept in English pages too); "" for None.
 
     Rounds half up, as offices and spreadsheets do. `floor_at_zero` and `cap` are the
-    agency's display settings (DOMAIN.md §1); the stored value stays unrounded and uncapped.
+    agency's display settings (docs/domain.md §1); the stored value stays unrounded and uncapped.
     """
     if percent is None:
         return ""

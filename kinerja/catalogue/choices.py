@@ -18,7 +18,7 @@ class Polarity(models.TextChoices):
 
 
 class Aggregation(models.TextChoices):
-    """How the four quarters make the year's value (DOMAIN.md §2)."""
+    """How the four quarters make the year's value (docs/domain.md §2)."""
 
     SUM = "sum", _("Sum of the quarters (cumulative)")
     LAST = "last", _("Last reported quarter (end position)")

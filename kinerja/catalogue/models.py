@@ -1,7 +1,7 @@
 """The agency's indicator catalogue: its Renstra period, goals (tujuan), objectives (sasaran),
 indicators and their yearly targets.
 
-The same catalogue serves the quarterly monitoring and the year's LKjIP (DOMAIN.md §8); how a
+The same catalogue serves the quarterly monitoring and the year's LKjIP (docs/domain.md §8); how a
 realisation becomes an achievement lives in `achievement.py`, not here.
 """
 
@@ -233,7 +233,7 @@ class Indicator(models.Model):
 class IndicatorYearTarget(models.Model):
     """An indicator's targets for one year of the period.
 
-    A target may be a range (DOMAIN.md §1): the value is then the lower bound and `*_max` the
+    A target may be a range (docs/domain.md §1): the value is then the lower bound and `*_max` the
     upper one. Quarter targets are optional; for sum indicators they are year-to-date, see
     `achievement.effective_target`.
     """

@@ -344,7 +344,7 @@ class FormatItem(models.Model):
 
 
 class CollectionSettings(models.Model):
-    """An agency's rules for data entry (DOMAIN.md: both thresholds are agency settings)."""
+    """An agency's rules for data entry (docs/domain.md §3: both thresholds are agency settings)."""
 
     agency = models.OneToOneField(Agency, on_delete=models.CASCADE,
                                   related_name="collection_settings")

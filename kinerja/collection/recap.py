@@ -1,5 +1,5 @@
 """The recap of a round: per indicator the target, realisation, achievement and category, the
-previous period, and whether an explanation is needed (DOMAIN.md §1–3).
+previous period, and whether an explanation is needed (docs/domain.md §1–3).
 
 Pure reads, with a fixed number of queries whatever the number of indicators. Every formula
 comes from `kinerja.catalogue.achievement`; this module only chooses which values and which

@@ -1,7 +1,7 @@
 """The civil-servant number (NIP): 18 digits, birth date, appointment month, sex, sequence.
 
 Written "19690815 199803 1 008": born 15 August 1969, appointed (TMT CPNS) March 1998, male,
-sequence 8. See shared/DOMAIN.md section 7.
+sequence 8. See docs/domain.md §7.
 """
 
 import re

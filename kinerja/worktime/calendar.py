@@ -149,7 +149,7 @@ class Calendar:
 
     @classmethod
     def default(cls) -> Calendar:
-        """The default calendar of DOMAIN.md §6 with national holidays, without the database."""
+        """The default calendar (docs/domain.md §6) with national holidays, without the database."""
         return cls(week={day: DayHours.of(hours)
                          for day, hours in DEFAULT_WORKING_HOURS.items()})
 

@@ -29,7 +29,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-# DOMAIN.md §6 (Perpres 21/2023): start 07:30, a 60-minute break Monday–Thursday and 90 minutes
+# docs/domain.md §6 (Perpres 21/2023): start 07:30, a 60-minute break Monday–Thursday and 90 minutes
 # on Friday, 37.5 hours a week. Weekday: (start, end, break start, break end).
 DEFAULT_WORKING_HOURS = {
     Weekday.MONDAY: (time(7, 30), time(16, 0), time(12, 0), time(13, 0)),

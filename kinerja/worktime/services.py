@@ -6,7 +6,7 @@ from .models import DEFAULT_WORKING_HOURS, WorkCalendar, WorkingHours
 
 
 def calendar_for(agency: Agency) -> WorkCalendar:
-    """The agency's working calendar, made with the default hours (DOMAIN.md §6) the first
+    """The agency's working calendar, made with the default hours (docs/domain.md §6) the first
     time it is needed, so that a new agency counts time standards from its first day."""
     # Read first: this runs each time a calendar is loaded, and needs no transaction then.
     calendar = WorkCalendar.objects.filter(agency=agency).first()

@@ -1,4 +1,4 @@
-"""Achievement, year values, effective targets and categories (DOMAIN.md §1–3); pure functions,
+"""Achievement, year values, effective targets and categories (docs/domain.md §1–3); pure functions,
 so only one test touches the database."""
 
 from dataclasses import dataclass
