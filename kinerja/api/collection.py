@@ -4,6 +4,7 @@ pages (collection/views.py, collection/track_views.py), with the same visibility
 Each handler parses its schema, calls one selector or service, and answers a schema. Refusals
 are the services' DomainErrors, answered by the API's exception handler."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -345,10 +346,20 @@ def reopen(request, round_id: Id, payload: ReasonIn):
 
 # -- steps 5–8: a unit's track ---------------------------------------------------------------
 
+# The API's own form of a number, as it answers one: digits and at most one decimal point.
+_MACHINE_NUMBER = re.compile(r"^\s*[+-]?[0-9]+(\.[0-9]+)?\s*$")
+
+
 def _value_text(value: str | Decimal | None) -> str:
+    """The value as the text the page would send. A JSON number, and a string in the API's
+    own form ("12.345", as GET answers it), become text with a decimal comma, which has one
+    reading; the page's rules would take "12.345" for either 12345 or 12,345. Other strings
+    ("1.234,5") are read as on the page."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else format(value, "f")
+    if isinstance(value, str):
+        return value.strip().replace(".", ",") if _MACHINE_NUMBER.match(value) else value
+    return format(value, "f").replace(".", ",")
 
 
 @router.put("/rounds/{round_id}/tracks/{track_id}/values", response=TrackOut)

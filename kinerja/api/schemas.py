@@ -391,8 +391,8 @@ class TrackStateOut(Schema):
 class ValueIn(Schema):
     indicator_id: Id
     value: Annotated[str, Field(max_length=VALUE_TEXT_MAX_LENGTH)] | Decimal | None = Field(
-        description='Indonesian ("1.234,5") or plain ("1234.5") text, or a JSON number; '
-                    "empty or null leaves it empty.")
+        description='A JSON number, or a string: plain with a dot ("1234.5", as GET answers) or '
+                    'Indonesian with a decimal comma ("1.234,5"); empty or null leaves it empty.')
     explanation: ExplanationText = ""
     change_reason: ReasonText = ""
     version: int = Field(0, ge=0, le=MAX_ID, description="The value's version you saw (0: new).")

@@ -214,7 +214,7 @@ def format_workbook(track: Track) -> bytes:
 
 def _text(value) -> str:
     """A cell as the text the form would have received: numbers written the Indonesian way
-    (decimal comma), since parse_number reads a dot as a thousands separator."""
+    (decimal comma, no grouping), the one form parse_number never reads two ways."""
     if value is None:
         return ""
     if isinstance(value, bool):
