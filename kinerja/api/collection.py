@@ -4,7 +4,6 @@ pages (collection/views.py, collection/track_views.py), with the same visibility
 Each handler parses its schema, calls one selector or service, and answers a schema. Refusals
 are the services' DomainErrors, answered by the API's exception handler."""
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from kinerja.collection.models import Track, TrackStage
 from kinerja.collection.round_page import round_page_context
 from kinerja.collection.tasks import track_tasks
 from kinerja.core.errors import DomainError
+from kinerja.core.numbers import entry_text
 from kinerja.organisation.models import Person
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.selectors import sop_version_get_for_viewer
@@ -346,22 +346,6 @@ def reopen(request, round_id: Id, payload: ReasonIn):
 
 # -- steps 5–8: a unit's track ---------------------------------------------------------------
 
-# The API's own form of a number, as it answers one: digits and at most one decimal point.
-_MACHINE_NUMBER = re.compile(r"^\s*[+-]?[0-9]+(\.[0-9]+)?\s*$")
-
-
-def _value_text(value: str | Decimal | None) -> str:
-    """The value as the text the page would send. A JSON number, and a string in the API's
-    own form ("12.345", as GET answers it), become text with a decimal comma, which has one
-    reading; the page's rules would take "12.345" for either 12345 or 12,345. Other strings
-    ("1.234,5") are read as on the page."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip().replace(".", ",") if _MACHINE_NUMBER.match(value) else value
-    return format(value, "f").replace(".", ",")
-
-
 @router.put("/rounds/{round_id}/tracks/{track_id}/values", response=TrackOut)
 def values_save(request, round_id: Id, track_id: Id, payload: list[ValueIn]):
     """Save the unit's values as a draft, all or nothing; each row carries the version of the
@@ -369,7 +353,7 @@ def values_save(request, round_id: Id, track_id: Id, payload: list[ValueIn]):
     viewer = viewer_of(request)
     track = _track_for(viewer, round_id, track_id)
     services.values_save(user=request.user, track=track, entries=[
-        services.ValueEntry(indicator_id=entry.indicator_id, value_text=_value_text(entry.value),
+        services.ValueEntry(indicator_id=entry.indicator_id, value_text=entry_text(entry.value),
                             explanation=entry.explanation, change_reason=entry.change_reason,
                             expected_version=entry.version) for entry in payload])
     return _track_out(viewer, track)

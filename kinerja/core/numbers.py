@@ -19,6 +19,8 @@ _GROUPED_WITH_COMMA = re.compile(r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+,[0-9]+$")
 _GROUPED = re.compile(r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3}){2,}$")
 _PLAIN_COMMA = re.compile(r"^[+-]?[0-9]+(,[0-9]+)?$")
 _ONE_DOT = re.compile(r"^([+-]?)([0-9]*)\.([0-9]+)$")
+# The API's own form of a number, as it answers one: digits and at most one decimal point.
+_MACHINE_NUMBER = re.compile(r"^\s*[+-]?[0-9]+(\.[0-9]+)?\s*$")
 
 
 class NumberFormatError(ValueError):
@@ -75,3 +77,15 @@ def read_number(text: str, *, decimals: int) -> Decimal:
         if decimals == 0:
             return ambiguous.grouped
         raise
+
+
+def entry_text(value: str | Decimal | None) -> str:
+    """An API value as the text the page would send. A JSON number, and a string in the API's
+    own form ("12.345", as GET answers it), become text with a decimal comma, which has one
+    reading; the page's rules would take "12.345" for either 12345 or 12,345. Other strings
+    ("1.234,5") are read as on the page."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip().replace(".", ",") if _MACHINE_NUMBER.match(value) else value
+    return format(value, "f").replace(".", ",")

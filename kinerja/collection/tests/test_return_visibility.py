@@ -61,27 +61,33 @@ def api_notes(client, person, round_) -> str:
     return " ".join(e["note"] for step in found["steps"] for e in step["executions"])
 
 
+def assert_reason_read(client, round_, reason, *, hidden_from, shown_to):
+    """The reason on the history page and in the API's notes: for `shown_to` only."""
+    for person in hidden_from:
+        assert reason not in history_page(client, person, round_), person
+        assert reason not in api_notes(client, person, round_), person
+    for person in shown_to:
+        assert reason in history_page(client, person, round_), person
+        assert reason in api_notes(client, person, round_), person
+
+
 def test_a_validation_return_reason_is_not_shown_to_other_units(client, org, entry_round,
                                                                  catalogue):
     returned_at_validation(org, entry_round, catalogue)
-    for person in (org.kabid_y, org.staff_y, org.staff_secretariat):
-        assert X_REASON not in history_page(client, person, entry_round), person
-        assert X_REASON not in api_notes(client, person, entry_round), person
-    # Inside the unit, and those who saw the submitted data when it was returned.
-    for person in (org.kabid_x, org.staff_x, org.staff_data, org.head, org.secretary):
-        assert X_REASON in history_page(client, person, entry_round), person
-        assert X_REASON in api_notes(client, person, entry_round), person
+    # Shown inside the unit, and to those who saw the submitted data when it was returned.
+    assert_reason_read(client, entry_round, X_REASON,
+                       hidden_from=(org.kabid_y, org.staff_y, org.staff_secretariat),
+                       shown_to=(org.kabid_x, org.staff_x, org.staff_data, org.head,
+                                 org.secretary))
 
 
 def test_a_handover_return_reason_is_shown_to_whoever_saw_the_handed_over_data(
         client, org, entry_round, catalogue):
     returned_at_handover(org, entry_round, catalogue[2])
-    for person in (org.kabid_x, org.staff_x, org.staff_secretariat):
-        assert Y_REASON not in history_page(client, person, entry_round), person
-        assert Y_REASON not in api_notes(client, person, entry_round), person
-    for person in (org.kabid_y, org.staff_y, org.kasubbid_data, org.head, org.secretary):
-        assert Y_REASON in history_page(client, person, entry_round), person
-        assert Y_REASON in api_notes(client, person, entry_round), person
+    assert_reason_read(client, entry_round, Y_REASON,
+                       hidden_from=(org.kabid_x, org.staff_x, org.staff_secretariat),
+                       shown_to=(org.kabid_y, org.staff_y, org.kasubbid_data, org.head,
+                                 org.secretary))
 
 
 def test_the_returned_execution_stays_listed_without_its_note(client, org, entry_round,

@@ -141,12 +141,19 @@ def test_backup_of_the_demo_restores_every_row_and_file(demo, empty_database, tm
     assert archive.stat().st_mode & 0o077 == 0  # password hashes and the signing key inside
 
 
-def test_restore_checks_every_checksum_before_touching_anything(media, empty_database,
-                                                                tmp_path):
+@pytest.fixture
+def archive_of_one_file(media, tmp_path) -> Path:
+    """A backup of the (test) database and a media directory holding one evidence file."""
     (media / "evidence").mkdir()
     (media / "evidence" / "a.pdf").write_bytes(PDF)
     archive = tmp_path / "kinerja.tar"
     backup_create(archive, database=connection.settings_dict, media_root=media)
+    return archive
+
+
+def test_restore_checks_every_checksum_before_touching_anything(media, empty_database,
+                                                                tmp_path, archive_of_one_file):
+    archive = archive_of_one_file
     damaged = tmp_path / "damaged.tar"
     content = archive.read_bytes()
     offset = content.index(PDF)
@@ -216,11 +223,9 @@ def test_restore_refuses_an_archive_it_cannot_trust(media, empty_database, tmp_p
 
 
 def test_restore_refuses_a_target_that_is_not_empty_unless_forced(media, empty_database,
-                                                                  tmp_path):
-    (media / "evidence").mkdir()
-    (media / "evidence" / "a.pdf").write_bytes(PDF)
-    archive = tmp_path / "kinerja.tar"
-    backup_create(archive, database=connection.settings_dict, media_root=media)
+                                                                  tmp_path,
+                                                                  archive_of_one_file):
+    archive = archive_of_one_file
     used_media = tmp_path / "used-media"
     used_media.mkdir()
     (used_media / "left-over.txt").write_bytes(b"someone's file")
