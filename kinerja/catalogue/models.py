@@ -166,6 +166,14 @@ class Indicator(models.Model):
         help_text=_("The Sekretariat or the Bidang that reports this indicator."))
     baseline = value_field(_("baseline"), null=True, blank=True)
     baseline_year = year_field(_("baseline year"), null=True, blank=True)
+    minimum = value_field(
+        _("lowest plausible value"), null=True, blank=True,
+        help_text=_("Optional. A value below it is saved only when the staff member confirms "
+                    "it and explains why."))
+    maximum = value_field(
+        _("highest plausible value"), null=True, blank=True,
+        help_text=_("Optional. A value above it is saved only when the staff member confirms "
+                    "it and explains why. A percentage lies between 0 and 100 in any case."))
     is_iku = models.BooleanField(_("key indicator (IKU)"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()
@@ -179,6 +187,9 @@ class Indicator(models.Model):
                                     name="indicator_code_unique_in_period"),
             models.CheckConstraint(condition=Q(decimals__lte=4),
                                    name="indicator_decimals_at_most_4"),
+            models.CheckConstraint(condition=Q(minimum__isnull=True) | Q(maximum__isnull=True)
+                                   | Q(maximum__gte=F("minimum")),
+                                   name="indicator_plausible_range_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +234,15 @@ class Indicator(models.Model):
             errors.setdefault("baseline_year", []).append(_(
                 "The baseline year is after the Renstra period (%(start)d–%(end)d).") % {
                     "start": self.period.start_year, "end": self.period.end_year})
+        if self.is_percent:
+            for name in ("minimum", "maximum"):
+                bound = getattr(self, name)
+                if bound is not None and not 0 <= bound <= 100:
+                    errors.setdefault(name, []).append(_("A percentage is between 0 and 100."))
+        if (self.minimum is not None and self.maximum is not None
+                and self.minimum > self.maximum):
+            errors.setdefault("maximum", []).append(
+                _("The highest plausible value is below the lowest."))
         if self.baseline is not None and not self.baseline_year:
             errors.setdefault("baseline_year", []).append(
                 _("Give the year of the baseline value."))

@@ -5,9 +5,12 @@ Status and versions live on the round, on each unit's track and on each step exe
 every action is also written to `core.AuditEvent`.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -356,6 +359,12 @@ class CollectionSettings(models.Model):
         decimal_places=2, default=50)
     max_evidence_megabytes = models.PositiveSmallIntegerField(
         _("largest evidence file (MB)"), default=10)
+    outlier_factor = models.DecimalField(
+        _("implausible when the value is this many times larger or smaller"), max_digits=6,
+        decimal_places=2, default=10, validators=[MinValueValidator(Decimal("1.5"))],
+        help_text=_("Compared with the previous period's value and with the target: a value "
+                    "more than this many times larger, or smaller than its fraction, must be "
+                    "confirmed and explained."))
     history = HistoricalRecords()
 
     class Meta:
@@ -364,6 +373,15 @@ class CollectionSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.agency)
+
+
+class PlausibilityFlag(models.TextChoices):
+    """The plausibility rule a confirmed value broke (docs/domain.md §10)."""
+
+    BELOW_MINIMUM = "below_minimum", _("below the indicator's lowest plausible value")
+    ABOVE_MAXIMUM = "above_maximum", _("above the indicator's highest plausible value")
+    FAR_FROM_PREVIOUS = "far_previous", _("far from the previous period's value")
+    FAR_FROM_TARGET = "far_target", _("far from the target")
 
 
 class IndicatorValue(models.Model):
@@ -382,6 +400,10 @@ class IndicatorValue(models.Model):
                     "quarters."))
     prefilled_value = models.DecimalField(_("value from the quarters"), max_digits=20,
                                           decimal_places=4, null=True, blank=True)
+    plausibility = models.CharField(
+        _("plausibility"), max_length=20, choices=PlausibilityFlag.choices, blank=True,
+        help_text=_("Set when the value broke a plausibility rule and the staff member "
+                    "confirmed it with an explanation."))
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")

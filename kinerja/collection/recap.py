@@ -246,6 +246,9 @@ def _quarters(values: dict[str, Decimal], up_to: int) -> dict[int, Decimal | Non
     return {quarter: values.get(f"Q{quarter}") for quarter in range(1, up_to + 1)}
 
 
+STORED = object()  # `_Recap.row`: the stored value, not one being typed
+
+
 class _Recap:
     """What the rows of one round need, read once: the format's items, this round's values,
     the targets and the other periods' values."""
@@ -295,12 +298,15 @@ class _Recap:
     def rows(self) -> list[RecapRow]:
         return [self.row(item) for item in self.items]
 
-    def row(self, item: FormatItem) -> RecapRow:
+    def row(self, item: FormatItem, *, typed: Decimal | object | None = STORED) -> RecapRow:
+        """The item's row; with `typed`, the row as it would be with that value (the
+        data-entry page's preview and the plausibility check before saving)."""
         indicator = item.indicator
         aggregation = indicator.aggregation
         year = self.round.year
         record = self.values.get((item.unit_id, indicator.id))
-        value = record.value if record is not None else None
+        stored = record.value if record is not None else None
+        value: Decimal | None = stored if typed is STORED else typed  # type: ignore[assignment]
         history = self.history.get((item.unit_id, indicator.id), {})
         if self.round.period == Period.YEAR:
             target = self.target(indicator, year, ReportingPeriod.YEAR)
@@ -355,6 +361,14 @@ def unit_recap(track: Track) -> list[RecapRow]:
     catalogue order (goal, objective, indicator). An indicator without a value yet gives a
     row with `missing_value`."""
     return _Recap(track.round, unit_id=track.unit_id).rows()
+
+
+def rows_with_values(track: Track, typed: dict[int, Decimal | None]) -> dict[int, RecapRow]:
+    """{indicator id: the unit's row as it would be with the typed value}, for the indicators
+    of `typed` that are in the unit's format. Same queries as `unit_recap`."""
+    built = _Recap(track.round, unit_id=track.unit_id)
+    return {item.indicator_id: built.row(item, typed=typed[item.indicator_id])
+            for item in built.items if item.indicator_id in typed}
 
 
 def group_rows(rows: list[RecapRow]) -> list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]]:
