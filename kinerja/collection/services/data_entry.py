@@ -57,10 +57,14 @@ class ValueEntry:
     """One row of the data-entry form (or of an uploaded sheet)."""
 
     indicator_id: int
-    value_text: str
+    # Text as typed on a page or in a workbook's text cell (read by `core/numbers.py`), or
+    # the exact number of a workbook number cell or of the API, which is never read again.
+    value_text: str | Decimal
     explanation: str = ""
     change_reason: str = ""
     expected_version: int = 0  # 0: the value does not exist yet
+    # The person confirmed a value that breaks a plausibility rule (docs/domain.md §10).
+    confirm_implausible: bool = False
 
 
 def locked_track(track: Track) -> Track:
@@ -84,8 +88,11 @@ def editing_role(user, track: Track) -> Role:
     raise OutOfTurn(_("Data entry is not open for this unit now."), code="not_open")
 
 
-def parse_value(indicator: Indicator, text: str) -> Decimal | None:
-    """The entered text as a value of the indicator, or a ValueError saying what is wrong."""
+def parse_value(indicator: Indicator, text: str | Decimal) -> Decimal | None:
+    """The entered text (or exact number) as a value of the indicator, or a ValueError saying
+    what is wrong."""
+    if isinstance(text, Decimal):
+        return _checked(indicator, text)
     if not (text or "").strip():
         return None
     if len(text.strip()) > VALUE_TEXT_MAX_LENGTH:
@@ -104,6 +111,15 @@ def parse_value(indicator: Indicator, text: str) -> Decimal | None:
                          % {"text": text.strip(), "whole": format(ambiguous.grouped, "f"),
                             "decimal": format(ambiguous.decimal, "f").replace(".", ",")}
                          ) from None
+    return _checked(indicator, value)
+
+
+def _checked(indicator: Indicator, value: Decimal) -> Decimal:
+    """`value` if the indicator can hold it; otherwise a ValueError saying why."""
+    if not value.is_finite():
+        raise ValueError(_("The number is too large."))
+    if value == 0:
+        value = abs(value)  # -0 is 0
     if abs(value) >= LARGEST_VALUE:
         raise ValueError(_("The number is too large."))
     if indicator.data_type == DataType.PERCENT and not 0 <= value <= 100:
