@@ -22,6 +22,7 @@ from . import collection, documents, tokens
 from .auth import bearer, session, viewer_of
 from .docs import docs_view
 from .errors import error_response, status_error_response, validation_details
+from .parser import ExactNumbers
 from .schemas import (
     ErrorOut,
     Id,
@@ -83,7 +84,7 @@ class KinerjaAPI(NinjaAPI):
 
 
 api = KinerjaAPI(title="Kinerja API", version="1", urls_namespace="api", auth=[bearer, session],
-                 docs_decorator=docs_view)
+                 docs_decorator=docs_view, parser=ExactNumbers())
 
 
 @api.exception_handler(DomainError)

@@ -14,7 +14,7 @@ from kinerja.collection.models import Track, TrackStage
 from kinerja.collection.round_page import round_page_context
 from kinerja.collection.tasks import track_tasks
 from kinerja.core.errors import DomainError
-from kinerja.core.numbers import entry_text
+from kinerja.core.numbers import machine_text
 from kinerja.organisation.models import Person
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.selectors import sop_version_get_for_viewer
@@ -57,10 +57,9 @@ class InvalidInput(DomainError):
 # -- formatting only -------------------------------------------------------------------------
 
 def _number(value: Decimal | None) -> str | None:
-    """"12.5", "10", "0.3215": the stored value without its padding zeros."""
-    if value is None:
-        return None
-    return format(value.normalize(), "f")
+    """"12.5", "10", "0.3215": the machine form (core/numbers.py), which a PUT reads back as
+    the same number."""
+    return machine_text(value)
 
 
 def _percent(value: Decimal | None) -> str | None:
@@ -115,6 +114,7 @@ def _row_out(row) -> dict:
         "needs_explanation": row.needs_explanation,
         "explanation_reasons": row.explanation_reasons,
         "version": row.record.version if row.record is not None else 0,
+        "plausibility": (row.record.plausibility or "") if row.record is not None else "",
     }
 
 
@@ -353,9 +353,14 @@ def values_save(request, round_id: Id, track_id: Id, payload: list[ValueIn]):
     viewer = viewer_of(request)
     track = _track_for(viewer, round_id, track_id)
     services.values_save(user=request.user, track=track, entries=[
-        services.ValueEntry(indicator_id=entry.indicator_id, value_text=entry_text(entry.value),
+        # The exact number (or "" for none), never text that the page's reader would read
+        # again: the schema took it in the machine form.
+        services.ValueEntry(indicator_id=entry.indicator_id,
+                            value_text="" if entry.value is None else entry.value,
                             explanation=entry.explanation, change_reason=entry.change_reason,
-                            expected_version=entry.version) for entry in payload])
+                            expected_version=entry.version,
+                            confirm_implausible=entry.confirm_implausible)
+        for entry in payload])
     return _track_out(viewer, track)
 
 

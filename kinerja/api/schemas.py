@@ -2,11 +2,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from kinerja.collection.models import Period, Security, Speed
 from kinerja.core.converters import MAX_ID
+from kinerja.core.numbers import (
+    MACHINE_PATTERN,
+    AmbiguousNumber,
+    NumberFormatError,
+    machine_text,
+    parse_machine,
+    parse_number,
+)
 from kinerja.core.text import (
     EXPLANATION_MAX_LENGTH,
     MINUTES_MAX_LENGTH,
@@ -27,6 +37,60 @@ def _text(max_length: int, min_length: int = 0):
     return Annotated[str, BeforeValidator(normalise_text),
                      Field(min_length=min_length, max_length=max_length)]
 
+
+def _refused_number(message: str) -> PydanticCustomError:
+    # A custom error keeps the sentence as it is (a ValueError would get "Value error, ").
+    return PydanticCustomError("number_form", message.replace("{", "{{").replace("}", "}}"))
+
+
+def _machine_number(value):
+    """A value as the API takes it (kinerja/core/numbers.py, the README's "Numbers"): a JSON
+    number is the number it writes (the body is parsed with exact decimals, api.py), so 0.262
+    is 0.262 and 12e3 is 12000; a string is the machine form "1234.5" (an optional sign,
+    digits, at most one decimal point). A locale's text ("1.234,5"), an exponent in a string,
+    and NaN or infinity are refused, naming the form to write."""
+    if value is None or (isinstance(value, Decimal) and value.is_finite()):
+        return value
+    if isinstance(value, bool):
+        raise _refused_number(_("A value is a number or a text such as 1234.5, not true or "
+                                "false."))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float | Decimal):
+        if isinstance(value, float) and value == value and abs(value) != float("inf"):
+            return Decimal(repr(value))  # the shortest reading: 0.262, not 0.2619999…
+        raise _refused_number(_("A value is a finite number."))
+    if not isinstance(value, str):
+        return value  # a list or an object: refused by the type below
+    if not value:
+        return None
+    if len(value) > VALUE_TEXT_MAX_LENGTH:
+        raise _refused_number(_("The number is too long: at most %(limit)d characters.")
+                              % {"limit": VALUE_TEXT_MAX_LENGTH})
+    try:
+        return parse_machine(value)
+    except NumberFormatError:
+        pass
+    try:
+        meant = machine_text(parse_number(value))
+    except (NumberFormatError, AmbiguousNumber):
+        meant = None
+    if meant is not None:
+        raise _refused_number(_("“%(text)s” is not a number in the API's form: write "
+                                "%(number)s (digits, an optional sign and at most one "
+                                "decimal point; no grouping, no comma, no exponent).")
+                              % {"text": value, "number": meant})
+    raise _refused_number(_("“%(text)s” is not a number in the API's form: write a number "
+                            "such as 1234.5 (digits, an optional sign and at most one decimal "
+                            "point; no grouping, no comma, no exponent).") % {"text": value})
+
+
+# A value in or out: what the OpenAPI document says is what `_machine_number` takes.
+ApiNumber = Annotated[Decimal | None, BeforeValidator(_machine_number), WithJsonSchema({
+    "anyOf": [{"type": "number"},
+              {"type": "string", "pattern": MACHINE_PATTERN,
+               "maxLength": VALUE_TEXT_MAX_LENGTH},
+              {"type": "null"}]})]
 
 ReasonText = _text(REASON_MAX_LENGTH)
 ExplanationText = _text(EXPLANATION_MAX_LENGTH)
@@ -364,6 +428,10 @@ class RecapRowOut(Schema):
     needs_explanation: bool
     explanation_reasons: list[str]
     version: int = Field(description="The value's version (0: nothing stored yet).")
+    plausibility: str = Field(
+        description='The plausibility rule the stored value breaks and that the staff member '
+                    'confirmed: "below_minimum", "above_maximum", "far_previous", '
+                    '"far_target"; "" when the value is plausible (docs/domain.md §10).')
 
 
 class ReturnOut(Schema):
@@ -390,12 +458,17 @@ class TrackStateOut(Schema):
 
 class ValueIn(Schema):
     indicator_id: Id
-    value: Annotated[str, Field(max_length=VALUE_TEXT_MAX_LENGTH)] | Decimal | None = Field(
-        description='A JSON number, or a string: plain with a dot ("1234.5", as GET answers) or '
-                    'Indonesian with a decimal comma ("1.234,5"); empty or null leaves it empty.')
+    value: ApiNumber = Field(
+        description='A JSON number (12e3 is 12000), or a string in the machine form "1234.5" '
+                    '(an optional sign, digits, at most one decimal point: as GET answers), '
+                    'so a value read and sent back never changes. Other strings ("1.234,5", '
+                    '"1,234.5", "12e3") are refused with 422. Empty or null leaves it empty.')
     explanation: ExplanationText = ""
     change_reason: ReasonText = ""
     version: int = Field(0, ge=0, le=MAX_ID, description="The value's version you saw (0: new).")
+    confirm_implausible: bool = Field(
+        False, description="Save a value that breaks a plausibility rule (docs/domain.md §10); "
+                           "it needs an explanation, and is stored with its flag.")
 
 
 class ApproveIn(VersionIn):

@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kinerja.core.errors import DomainError
+from kinerja.core.forms import IndonesianDecimalField, posted_decimals
 from kinerja.organisation.admin_scope import (
     AgencyScopedAdmin,
     ScopedHistoryAdmin,
@@ -14,12 +17,15 @@ from kinerja.organisation.admin_scope import (
 from kinerja.organisation.models import REPORTING_UNIT_KINDS
 
 from .exporter import catalogue_export, catalogue_template
-from .forms import CatalogueImportForm
+from .forms import CatalogueImportForm, IndicatorForm, IndicatorYearTargetForm
 from .importer import ImportProblem
 from .models import Goal, Indicator, IndicatorYearTarget, Objective, RenstraPeriod
 from .services import CatalogueFileError, catalogue_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Baselines, targets and plausible bounds are typed and shown the Indonesian way ("12,85"),
+# read as data entry reads a value of the indicator (kinerja/core/numbers.py).
+INDONESIAN_NUMBERS = {models.DecimalField: {"form_class": IndonesianDecimalField}}
 
 
 class CatalogueAdmin(ScopedHistoryAdmin):
@@ -158,6 +164,8 @@ class ObjectiveAdmin(CatalogueAdmin):
 
 class IndicatorYearTargetInline(admin.TabularInline):
     model = IndicatorYearTarget
+    form = IndicatorYearTargetForm
+    formfield_overrides = INDONESIAN_NUMBERS
     fields = ["year", "renstra_target", "renstra_target_max", "pk_target", "pk_target_max",
               "q1_target", "q2_target", "q3_target", "q4_target"]
     extra = 0
@@ -173,10 +181,26 @@ class IndicatorAdmin(CatalogueAdmin):
                    ("responsible_unit", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["responsible_unit"]
     search_fields = ["code", "name"]
-    fields = ["objective", "code", "name", "unit_of_measure", "data_type", "decimals",
-              "polarity", "aggregation", "responsible_unit", "baseline", "baseline_year",
-              "is_iku", "order"]
+    form = IndicatorForm
+    formfield_overrides = INDONESIAN_NUMBERS
+    fieldsets = [
+        (None, {"fields": ["objective", "code", "name", "unit_of_measure", "data_type",
+                           "decimals", "polarity", "aggregation", "responsible_unit",
+                           "baseline", "baseline_year", "is_iku", "order"]}),
+        (gettext_lazy("Plausible values"), {"fields": ["minimum", "maximum"]}),
+    ]
     inlines = [IndicatorYearTargetInline]
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """The year targets are read with the decimals the indicator form is saving."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, IndicatorYearTargetInline):
+            stored = obj.decimals if obj is not None else Indicator._meta.get_field(
+                "decimals").default
+            decimals = posted_decimals(request.POST if request.method == "POST" else None,
+                                       "decimals", stored)
+            kwargs["form_kwargs"] = {**kwargs.get("form_kwargs", {}), "decimals": decimals}
+        return kwargs
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

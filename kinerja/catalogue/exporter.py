@@ -19,6 +19,7 @@ from .importer import (
     FIXED_COLUMNS,
     INSTRUCTIONS_SHEET,
     MAX_ROWS,
+    OPTIONAL_COLUMNS,
     PK,
     POLARITY_WORDS,
     RENSTRA,
@@ -55,7 +56,8 @@ def rows_of_period(period: RenstraPeriod) -> list[CatalogueRow]:
             decimals=indicator.decimals, polarity=indicator.polarity,
             aggregation=indicator.aggregation, unit_code=indicator.responsible_unit.code,
             baseline=indicator.baseline, baseline_year=indicator.baseline_year,
-            is_iku=indicator.is_iku, targets=targets))
+            is_iku=indicator.is_iku, targets=targets, minimum=indicator.minimum,
+            maximum=indicator.maximum))
     return rows
 
 
@@ -83,13 +85,19 @@ def write_workbook(period: RenstraPeriod, rows: list[CatalogueRow]) -> bytes:
     sheet = workbook.active
     sheet.title = SHEET
     year_columns = [(kind, year) for year in period.years for kind in (RENSTRA, PK)]
+    # The plausible bounds come after the years: older workbooks (and the letters people
+    # know: targets from column P) keep their place.
     headers = [column.header for column in FIXED_COLUMNS] + [
-        year_header(kind, year) for kind, year in year_columns]
+        year_header(kind, year) for kind, year in year_columns] + [
+        column.header for column in OPTIONAL_COLUMNS]
     sheet.append(headers)
     for position, column in enumerate(FIXED_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = column.width
     for position in range(len(FIXED_COLUMNS) + 1, len(headers) + 1):
         sheet.column_dimensions[get_column_letter(position)].width = 12
+    for offset, column in enumerate(OPTIONAL_COLUMNS, start=len(headers) - len(OPTIONAL_COLUMNS)
+                                    + 1):
+        sheet.column_dimensions[get_column_letter(offset)].width = column.width
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -112,6 +120,7 @@ def write_workbook(period: RenstraPeriod, rows: list[CatalogueRow]) -> bytes:
             wanted = row.targets.get(year, YearTargets())
             values.append(_target_cell(wanted.renstra, wanted.renstra_max) if kind == RENSTRA
                           else _target_cell(wanted.pk, wanted.pk_max))
+        values += [_excel_number(getattr(row, column.key)) for column in OPTIONAL_COLUMNS]
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
@@ -147,6 +156,13 @@ def _add_instructions(workbook: Workbook, period: RenstraPeriod) -> int:
                   "Target tiap tahun periode. Rentang ditulis “3,2–3,5”. Target PK boleh "
                   "kosong; bila diisi, target PK yang dipakai untuk capaian tahun itu. "
                   "Kedua sel kosong: indikator tidak bertarget pada tahun itu."])
+    for column in OPTIONAL_COLUMNS:
+        sheet.append([column.header, column.help])
+    sheet.append(["Angka",
+                  "Sel angka dibaca sebagai angka. Angka yang ditulis sebagai teks memakai "
+                  "format Indonesia: koma untuk desimal (12,85), titik untuk ribuan "
+                  "(1.234.567). “12.500” dibaca 12500 bila indikator tanpa desimal; bila "
+                  "indikator berdesimal, tulis 12500 atau 12,5."])
     sheet.append([])
     sheet.append(["Kode unit", "Unit penanggung jawab"])
     first = sheet.max_row + 1

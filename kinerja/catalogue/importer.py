@@ -20,10 +20,17 @@ The layout, one row per indicator on the sheet "Katalog", headers in row 1:
 | N | Tahun Baseline | its year |
 | O | IKU | ya / tidak (empty: tidak) |
 | P… | Target Renstra YYYY, Target PK YYYY | per year of the period; a range as "3,2–3,5" |
+| after the years | Nilai Terendah Wajar, Nilai Tertinggi Wajar | optional: plausible bounds |
 
 English words and headers are accepted too (positive, sum, last, average, yes/no...), columns
 may stand in any order, and a column headed "No" is ignored. Quarter targets are not in the
-file: the import leaves them as they are (they are kept in the admin).
+file: the import leaves them as they are (they are kept in the admin). The columns of the
+plausible bounds (docs/domain.md §10) are optional: a workbook without them (made before they
+existed) leaves the stored bounds as they are; an empty cell in them clears the bound.
+
+Numbers are read as data entry reads them (kinerja/core/numbers.py, the README's "Numbers"):
+a number cell is its number; a text cell is Indonesian ("1.234,5", "12,85"), and "12.500" is
+12500 for an indicator without decimals and refused, naming both readings, for any other.
 
 Reading is in two stages: `parse_catalogue` turns cells into `CatalogueRow`s (types and words),
 `apply_catalogue` writes them with each model's own validation. Both collect every problem with
@@ -46,6 +53,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from kinerja.core import limits
+from kinerja.core.numbers import read_typed
 from kinerja.core.workbooks import NotAWorkbook, WorkbookRefused, open_workbook_safely
 from kinerja.organisation.models import REPORTING_UNIT_KINDS, Unit
 
@@ -102,6 +110,18 @@ FIXED_COLUMNS = (
     Column("baseline_year", "Tahun Baseline", ("baseline year",), 10,
            "Tahun nilai baseline."),
     Column("is_iku", "IKU", ("key indicator",), 6, "ya atau tidak (kosong: tidak)."),
+)
+# Optional columns, written after the year columns; a workbook without them still imports.
+OPTIONAL_COLUMNS = (
+    Column("minimum", "Nilai Terendah Wajar",
+           ("nilai minimum", "minimum", "batas bawah wajar", "lowest plausible value"), 12,
+           "Opsional. Nilai di bawahnya hanya disimpan bila staf mengonfirmasi dan "
+           "menjelaskannya. Kosong: tanpa batas bawah."),
+    Column("maximum", "Nilai Tertinggi Wajar",
+           ("nilai maksimum", "maksimum", "maximum", "batas atas wajar",
+            "highest plausible value"), 12,
+           "Opsional. Nilai di atasnya hanya disimpan bila staf mengonfirmasi dan "
+           "menjelaskannya. Persentase selalu antara 0 dan 100."),
 )
 COLUMN_BY_KEY = {column.key: column for column in FIXED_COLUMNS}
 REQUIRED = ("goal_code", "objective_code", "code", "name", "unit_of_measure", "data_type",
@@ -195,6 +215,8 @@ class CatalogueRow:
     baseline_year: int | None = None
     is_iku: bool = False
     targets: dict[int, YearTargets] = field(default_factory=dict)
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
     number: int = 0
     # False when a cell of the row was refused: its codes and texts still count (so that one
     # bad cell does not add problems on other rows), its indicator is not written.
@@ -271,19 +293,17 @@ def _text(cell: Cell) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
-_NUMBER_TEXT = re.compile(r"^-?\d+(?:[.,]\d+)?$|^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
-
-
-def _parse_number_text(text: str) -> Decimal:
-    """A number typed as text, Indonesian style "1.234,5" or plain "1234.5"."""
-    compact = text.replace(" ", "").replace("\u00a0", "").removesuffix("%")
-    if not _NUMBER_TEXT.match(compact):
+def _parse_number_text(text: str, decimals: int | None) -> Decimal:
+    """A number typed as text, as data entry reads a value of an indicator with `decimals`
+    (kinerja/core/numbers.py): "1.234,5", "12,85", "12.5"; "12.500" is 12500 where there are
+    no decimals and refused, naming both readings, otherwise."""
+    try:
+        number = read_typed(text, decimals=decimals)
+    except ValueError as error:
+        raise CellError(str(error)) from None
+    if number is None:
         raise CellError(_("Expected a number, found “%(value)s”.") % {"value": _shown(text)})
-    if "," in compact:
-        compact = compact.replace(".", "").replace(",", ".")
-    elif compact.count(".") > 1:
-        compact = compact.replace(".", "")
-    return Decimal(compact)
+    return number
 
 
 def _within_places(number: Decimal, original: Any) -> Decimal:
@@ -298,7 +318,9 @@ def _within_places(number: Decimal, original: Any) -> Decimal:
         "places": VALUE_PLACES, "value": _shown(original)})
 
 
-def _number(cell: Cell) -> Decimal | None:
+def _number(cell: Cell, decimals: int | None = None) -> Decimal | None:
+    """A number cell as its number; a text cell read the Indonesian way with the indicator's
+    `decimals` (None: no indicator, an ambiguous text is refused)."""
     value, number_format = cell
     if _is_blank(value):
         return None
@@ -315,7 +337,7 @@ def _number(cell: Cell) -> Decimal | None:
         text = str(value).strip()
         if text in ("-", "–", "—"):
             return None
-        number = _parse_number_text(text)
+        number = _parse_number_text(text, decimals)
     if not number.is_finite():
         raise CellError(_("Expected a number, found “%(value)s”.") % {"value": _shown(value)})
     return _within_places(number, value)
@@ -325,22 +347,22 @@ _RANGE = re.compile(r"^\s*(-?[\d.,\s]+?%?)\s*(?:–|—|s\.?\s*/?\s*d\.?|sampai|
                     r"(-?[\d.,\s]+?%?)\s*$", re.IGNORECASE)
 
 
-def _range(cell: Cell) -> tuple[Decimal | None, Decimal | None]:
+def _range(cell: Cell, decimals: int | None = None) -> tuple[Decimal | None, Decimal | None]:
     """A target: one number, or a range written "3,2–3,5" (also "3,2 - 3,5", "3,2 s.d. 3,5")."""
     value = cell[0]
     if isinstance(value, str):
         match = _RANGE.match(value)
         if match:
-            low = _number((match.group(1), "General"))
-            high = _number((match.group(2), "General"))
+            low = _number((match.group(1), "General"), decimals)
+            high = _number((match.group(2), "General"), decimals)
             if low is not None and high is not None and high < low:
                 raise CellError(_("The upper bound of the range is below the lower bound."))
             return low, (high if high != low else None)
-    return _number(cell), None
+    return _number(cell, decimals), None
 
 
 def _integer(cell: Cell) -> int | None:
-    number = _number(cell)
+    number = _number(cell, 0)
     if number is None:
         return None
     if number != number.to_integral_value():
@@ -406,7 +428,7 @@ def _read_cells(data: bytes) -> list[list[Cell]]:
 
 def _read_layout(header: list[Cell], years: range) -> tuple[Layout, list[ImportProblem]]:
     by_name: dict[str, str] = {}
-    for column in FIXED_COLUMNS:
+    for column in (*FIXED_COLUMNS, *OPTIONAL_COLUMNS):
         for name in (column.header, *column.aliases, column.key.replace("_", " ")):
             by_name[_normalise(name)] = column.key
     index: dict[str, int] = {}
@@ -496,8 +518,10 @@ def _parse_row(number: int, row_cells: list[Cell], layout: Layout, years: range,
     problems: list[ImportProblem] = []
 
     def cell(key: str) -> Cell:
-        position = layout.index[key]
-        return row_cells[position] if position < len(row_cells) else (None, "General")
+        position = layout.index.get(key)  # None: an optional column the file does not have
+        if position is None or position >= len(row_cells):
+            return (None, "General")
+        return row_cells[position]
 
     def read(key: str, reader, default=None):
         try:
@@ -533,16 +557,25 @@ def _parse_row(number: int, row_cells: list[Cell], layout: Layout, years: range,
         "polarity": read("polarity", lambda c: _word(c, POLARITY_WORDS)),
         "aggregation": read("aggregation", lambda c: _word(c, AGGREGATION_WORDS)),
         "unit_code": read("unit_code", _text, ""),
-        "baseline": read("baseline", _number),
         "baseline_year": read("baseline_year", _integer),
         "is_iku": read("is_iku", _yes_no, False),
     }
     if values["decimals"] is None:
         values["decimals"] = DEFAULT_DECIMALS.get(values["data_type"], 0)
+    # The indicator's numbers are read as data entry reads its values: with its decimals.
+    decimals = values["decimals"] if 0 <= values["decimals"] <= 4 else None
+
+    def a_number(cell_: Cell) -> Decimal | None:
+        return _number(cell_, decimals)
+
+    def a_target(cell_: Cell) -> tuple[Decimal | None, Decimal | None]:
+        return _range(cell_, decimals)
+
+    values |= {name: read(name, a_number) for name in ("baseline", "minimum", "maximum")}
     targets: dict[int, YearTargets] = {}
     for year in years:
-        renstra, renstra_max = read(f"{RENSTRA}:{year}", _range, (None, None))
-        pk, pk_max = read(f"{PK}:{year}", _range, (None, None))
+        renstra, renstra_max = read(f"{RENSTRA}:{year}", a_target, (None, None))
+        pk, pk_max = read(f"{PK}:{year}", a_target, (None, None))
         if pk is not None and renstra is None:
             problems.append(layout.problem(number, f"{RENSTRA}:{year}", _(
                 "A PK target needs the Renstra target of the same year.")))
@@ -567,7 +600,7 @@ INDICATOR_FIELDS = {
     "data_type": "data_type", "decimals": "decimals", "polarity": "polarity",
     "aggregation": "aggregation", "responsible_unit": "unit_code", "baseline": "baseline",
     "baseline_year": "baseline_year", "is_iku": "is_iku", "objective": "objective_code",
-    "period": "code",
+    "period": "code", "minimum": "minimum", "maximum": "maximum",
 }
 
 
@@ -722,6 +755,10 @@ class _Writer:
                       "aggregation": row.aggregation, "responsible_unit": unit,
                       "baseline": row.baseline, "baseline_year": row.baseline_year,
                       "is_iku": row.is_iku, "order": order}
+            # The plausible bounds only where the file has their column: an older workbook
+            # leaves them as they are.
+            values |= {name: getattr(row, name) for name in ("minimum", "maximum")
+                       if self.layout is None or name in self.layout.index}
             status = self.save("indicator", indicator, values, row.number, INDICATOR_FIELDS)
             if status:
                 # A changed data type (say, to percent) must hold for the targets too.

@@ -18,6 +18,14 @@ Upload (`values_upload`) validates every cell, reports every problem as "Sheet!C
 and saves nothing unless the whole file is good; the save itself is `services.values_save`
 (one transaction, same rules, same audit events as the form).
 
+Numbers (the README's "Numbers"): a number cell is a number, read as the cell's value (an
+integer exactly, a float as the shortest decimal that is that float: 0.262, not
+0.26200000000000001) and handed to the service as that exact Decimal, never turned into text
+and read again. A text cell is read as on the page (`core/numbers.py`: "1.234,5", "12.345"
+refused for an indicator with decimals). A yes/no or a date in a value cell is refused. A
+stored value that a spreadsheet's number (15 significant digits) cannot hold exactly is
+written as Indonesian text, which reads back exactly.
+
 Choices:
 
 - An upload is a filled format: when the format requires values (`require_value`), an empty
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import transaction
@@ -47,6 +56,8 @@ from kinerja.catalogue.models import Indicator
 from kinerja.core import limits
 from kinerja.core.cells import text_cell, value_cell
 from kinerja.core.errors import OutOfTurn
+from kinerja.core.numbers import shown
+from kinerja.core.text import normalise_text
 from kinerja.core.workbooks import NotAWorkbook, WorkbookRefused, open_workbook_safely
 
 from . import recap, services
@@ -176,9 +187,9 @@ def format_workbook(track: Track) -> bytes:
             wrap_text=True, vertical="top")
         text_cell(data.cell(row=number, column=3), indicator.unit_of_measure)
         target = data.cell(row=number, column=4,
-                           value=row.target.value if row.target else None)
-        previous = data.cell(row=number, column=5, value=row.previous)
-        value = data.cell(row=number, column=6, value=row.value)
+                           value=_cell_number(row.target.value if row.target else None))
+        previous = data.cell(row=number, column=5, value=_cell_number(row.previous))
+        value = data.cell(row=number, column=6, value=_cell_number(row.value))
         explanation = text_cell(data.cell(row=number, column=7), row.explanation or None)
         for cell in (target, previous, value):
             cell.number_format = number_format
@@ -212,22 +223,49 @@ def format_workbook(track: Track) -> bytes:
     return output.getvalue()
 
 
-def _text(value) -> str:
-    """A cell as the text the form would have received: numbers written the Indonesian way
-    (decimal comma, no grouping), the one form parse_number never reads two ways."""
+def _cell_number(value: Decimal | None) -> Decimal | str | None:
+    """A stored number for a cell: the number itself when the cell reads back as that number
+    (openpyxl writes the float's 16 significant digits; `_cell_value` reads the float's shortest
+    decimal), otherwise Indonesian text, which the upload reads exactly (a value with more
+    digits than a spreadsheet's float holds)."""
+    if value is None:
+        return None
+    if Decimal(repr(float(format(float(value), ".16g")))) == value:
+        return value
+    return shown(value, grouping=False)
+
+
+class CellRefused(ValueError):
+    """A value cell that holds no number (a yes/no, a date); the message says what it holds."""
+
+
+def _cell_value(value) -> str | Decimal:
+    """A value cell as `ValueEntry.value_text` takes it: a number cell as its exact Decimal,
+    a text cell as its text (read by the service as on the page), an empty cell as ""."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"  # refused by parse_value: not a number
+        raise CellRefused(_("Expected a number, found a yes/no value."))
+    if isinstance(value, (datetime, date, time)):
+        raise CellRefused(_("Expected a number, found a date."))
     if isinstance(value, int):
-        return str(value)
+        return Decimal(value)
     if isinstance(value, float):
-        # repr gives the shortest text that reads back as the same float (12.34, not
-        # 12.339999…); "f" avoids an exponent parse_number would refuse.
-        return format(Decimal(repr(value)).normalize(), "f").replace(".", ",")
+        # repr is the shortest text that reads back as the same float: 12.34, not
+        # 12.339999…; Decimal(repr) keeps it exactly, exponent and all.
+        return Decimal(repr(value))
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f").replace(".", ",")
-    return str(value).strip()
+        return value
+    return str(value)
+
+
+def _explanation(value) -> str:
+    """An explanation cell as text (a number typed there is its text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    return str(value)
 
 
 def _open_upload(content: bytes):
@@ -309,9 +347,9 @@ def entries_from_workbook(track: Track, content: bytes) -> list[services.ValueEn
                             % {"cell": f"{DATA}!{CODE_COLUMN}{data_row}", "code": code})
             continue
         cell = f"{DATA}!{VALUE_COLUMN}{data_row}"
-        value_text = _text(data[f"{VALUE_COLUMN}{data_row}"].value)
-        explanation = _text(data[f"{EXPLANATION_COLUMN}{data_row}"].value)
+        explanation = _explanation(data[f"{EXPLANATION_COLUMN}{data_row}"].value)
         try:
+            value_text = _cell_value(data[f"{VALUE_COLUMN}{data_row}"].value)
             value = parse_value(indicator, value_text)
         except ValueError as error:
             problems.append(f"{cell}: {error}")
@@ -347,7 +385,8 @@ def values_upload(*, user, track: Track, content: bytes) -> list[IndicatorValue]
     for entry in entries:
         current = stored.get(entry.indicator_id)
         value = parse_value(indicators[entry.indicator_id], entry.value_text)
-        explanation = entry.explanation.strip()
+        # Compared as the service would store it (core/text.py: clean_text).
+        explanation = normalise_text(entry.explanation)
         if current is None and value is None and not explanation:
             continue
         if current is not None and (current.value, current.explanation) == (value, explanation):

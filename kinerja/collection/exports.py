@@ -10,7 +10,9 @@ of `recap.SCALE`. The workbook's wording is Indonesian, like the data-request fo
 
 Sheets:
 
-- "Rekap": title rows, a header, then the rows grouped by goal and objective;
+- "Rekap": title rows (the fourth counts the values stored with a plausibility flag,
+  docs/domain.md §10), a header, then the rows grouped by goal and objective; the last column
+  says which plausibility rule a confirmed value broke;
 - "LKjIP" (agency recap only): the table of chapter III of the LKjIP (objective, indicator,
   target, realisation, achievement, the previous year's realisation for a year round, and the
   Renstra end target: the Renstra target of the period's last year).
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -54,9 +57,10 @@ PERIOD_NAMES = {Period.Q1: "Triwulan I", Period.Q2: "Triwulan II", Period.Q3: "T
 RECAP_HEADER_ROW = 5
 RECAP_COLUMNS = (("Kode", 10), ("Indikator", 48), ("Unit", 24), ("Satuan", 14),
                  ("Target", 14), ("Target (batas atas)", 14), ("Realisasi", 14),
-                 ("Capaian (%)", 14), ("Kategori", 16))
-# Column letters of the Rekap sheet's cells the formulas read.
+                 ("Capaian (%)", 14), ("Kategori", 16), ("Tidak wajar", 28))
+# Column letters of the Rekap sheet's cells the formulas read, and of the plausibility flag.
 R_TARGET, R_TARGET_MAX, R_REALISATION, R_ACHIEVEMENT, R_CATEGORY = "E", "F", "G", "H", "I"
+R_FLAG = "J"
 
 LKJIP_HEADER_ROW = 4
 LKJIP_COLUMNS = (("No", 6), ("Sasaran Strategis", 36), ("Indikator Kinerja", 44),
@@ -164,6 +168,8 @@ def _recap_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round, subtitle
     sheet["A1"].font = TITLE
     sheet["A2"] = round_title(round_)
     text_cell(sheet["A3"], subtitle)
+    flagged = sum(bool(row.flag) for row in rows)
+    sheet["A4"] = f"Nilai tidak wajar yang dikonfirmasi: {flagged}"
     _header(sheet, RECAP_HEADER_ROW, RECAP_COLUMNS)
     width = len(RECAP_COLUMNS)
     line = RECAP_HEADER_ROW + 1
@@ -200,6 +206,11 @@ def _recap_line(sheet: Worksheet, line: int, row: RecapRow) -> None:
                                                           ranged=ranged)
     sheet[f"{R_ACHIEVEMENT}{line}"].number_format = PERCENT_FORMAT
     sheet[f"{R_CATEGORY}{line}"] = category_formula(f"{R_ACHIEVEMENT}{line}")
+    if row.flag:
+        # The rule's own words, as data (never a formula), in the workbook's language.
+        with translation.override("id"):
+            label = row.flag_label
+        text_cell(sheet[f"{R_FLAG}{line}"], label).alignment = WRAP
 
 
 # -- the LKjIP sheet -------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.utils.formats import number_format
 from django.utils.functional import lazy
@@ -5,11 +7,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kinerja.core.converters import MAX_ID
 from kinerja.core.text import MINUTES_MAX_LENGTH, REASON_MAX_LENGTH, normalise_text
 from kinerja.organisation.models import Person
 from kinerja.sops.models import Sop
 
 from .models import Disposition, Meeting
+from .services import ValueEntry
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"},
@@ -141,3 +145,85 @@ class MeetingForm(VersionForm):
 class ReasonForm(VersionForm):
     reason = TextField(label=_("Reason"), required=False, max_length=REASON_MAX_LENGTH,
                        widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# -- the data-entry form of the unit page (track_detail.html) ---------------------------------
+
+def posted_id(text: str | None) -> int | None:
+    """A database id as posted, or None for anything else (text, a sign, Arabic-Indic digits,
+    beyond 64 bits)."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 19:
+        number = int(text)
+        return number if 0 < number <= MAX_ID else None
+    return None
+
+
+def _posted_version(text: str | None) -> int:
+    """A version as posted; -1 (never a stored version) when it is not a number."""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) <= 19 else -1
+
+
+@dataclass
+class TypedRow:
+    """One row of the data-entry form as the person typed it."""
+
+    indicator_id: int
+    text: str
+    explanation: str
+    reason: str
+    version: int  # the value's version the page showed
+    confirm: bool  # "the value is correct" ticked (an implausible value)
+    theirs_version: int | None  # a stale row: the version of someone else's newer value
+
+
+class TypedValues:
+    """The posted data-entry form: per indicator what was typed, and what to save.
+
+    The buttons say what to save: "Save draft" every row; a row's own save button (`row`)
+    that row only; on a stale row (someone else saved after the page was opened) "Keep mine"
+    (`keep`) that row against the newer version it was shown, and "Take theirs" (`take`)
+    nothing: the row then shows the stored value.
+    """
+
+    def __init__(self, data):
+        self.rows: dict[int, TypedRow] = {}
+        for key in data:
+            if not key.startswith("value-"):
+                continue
+            indicator_id = posted_id(key.removeprefix("value-"))
+            if indicator_id is None:
+                continue
+            theirs = data.get(f"theirs-{indicator_id}")
+            self.rows[indicator_id] = TypedRow(
+                indicator_id=indicator_id, text=data.get(key, ""),
+                explanation=data.get(f"explanation-{indicator_id}", ""),
+                reason=data.get(f"reason-{indicator_id}", ""),
+                version=_posted_version(data.get(f"version-{indicator_id}")),
+                confirm=bool(data.get(f"confirm-{indicator_id}")),
+                theirs_version=_posted_version(theirs) if theirs else None)
+        self.only = posted_id(data.get("row"))
+        self.keep = posted_id(data.get("keep"))
+        self.take = posted_id(data.get("take"))
+
+    @property
+    def one_row(self) -> int | None:
+        """The indicator whose row alone is saved (or taken back), None for the whole draft."""
+        return self.take or self.keep or self.only
+
+    def entries(self) -> list[ValueEntry]:
+        """What to hand to `services.values_save`."""
+        if self.take is not None:
+            return []
+        chosen = self.one_row
+        entries = []
+        for row in self.rows.values():
+            if chosen is not None and row.indicator_id != chosen:
+                continue
+            version = row.version
+            if self.keep == row.indicator_id and row.theirs_version is not None:
+                version = row.theirs_version  # mine replaces the newer value I was shown
+            entries.append(ValueEntry(
+                indicator_id=row.indicator_id, value_text=row.text,
+                explanation=row.explanation, change_reason=row.reason,
+                expected_version=version, confirm_implausible=row.confirm))
+        return entries

@@ -10,7 +10,8 @@ target go into it:
   quarter's `effective_target`; a year round ("Y") measures its own value against the year's
   target;
 - the previous period is the previous quarter of the same year, Q4 of the previous year for
-  Q1, and the previous year's "Y" round for a year round;
+  Q1, and the previous year's "Y" round for a year round; "last year" is the same period one
+  year earlier (for a year round, the same value as the previous period);
 - an explanation is needed when the achievement is below, or the value moved by more than, the
   agency's `CollectionSettings` thresholds, or when the format always requires one.
 
@@ -54,6 +55,7 @@ from .models import (
     FormatItem,
     IndicatorValue,
     Period,
+    PlausibilityFlag,
     Round,
     Track,
     TrackStage,
@@ -98,7 +100,9 @@ class RecapRow:
     responsible unit when the format was made). `needs_explanation`: the agency's thresholds
     give `explanation_reasons`, or the format requires an explanation of every value entered.
     `record` is this round's stored value (None when nothing is stored yet), annotated with
-    `evidence_count`.
+    `evidence_count`. `last_year` is the value entered for the same period one year earlier.
+    `flag` is the plausibility rule the stored value broke and its person confirmed
+    (docs/domain.md §10), "" when none.
     """
 
     indicator: Indicator
@@ -119,6 +123,17 @@ class RecapRow:
     missing_value: bool
     evidence_count: int = 0
     record: IndicatorValue | None = None
+    last_year: Decimal | None = None
+
+    @property
+    def flag(self) -> str:
+        """The stored value's plausibility flag (`PlausibilityFlag`), "" when none."""
+        return self.record.plausibility if self.record is not None else ""
+
+    @property
+    def flag_label(self) -> str:
+        """What the flag means, e.g. "far from the target"; "" when none."""
+        return str(PlausibilityFlag(self.flag).label) if self.flag else ""
 
     @property
     def lacks_explanation(self) -> bool:
@@ -174,6 +189,8 @@ class AgencyRecap:
     completeness: list[TrackCompleteness]
     groups: list[tuple[Goal, list[tuple[Objective, list[RecapRow]]]]] = field(
         default_factory=list)
+    # Values of the round stored with a plausibility flag (docs/domain.md §10).
+    implausible_count: int = 0
 
 
 # -- settings and rules ----------------------------------------------------------------------
@@ -216,18 +233,27 @@ def values_by_period(*, agency: Agency | int, year: int, indicator_ids: Iterable
     For each period the latest round (highest id) counts; a value left empty is not reported
     and so absent from the result. Two queries.
     """
+    return _values_by_year(agency=agency, years=[year], indicator_ids=indicator_ids,
+                           acknowledged_only=acknowledged_only)[year]
+
+
+def _values_by_year(*, agency: Agency | int, years: Iterable[int],
+                    indicator_ids: Iterable[int],
+                    acknowledged_only: bool = False) -> dict[int, ValuesByPeriod]:
+    """{year: values_by_period of that year} for several years at once. Two queries."""
+    years = sorted(set(years))
+    found: dict[int, ValuesByPeriod] = {year: {} for year in years}
     indicator_ids = list(indicator_ids)
     if not indicator_ids:
-        return {}
-    latest: dict[str, int] = {}
-    for round_id, period in (Round.objects.filter(agency=agency, year=year).order_by()
-                             .values_list("id", "period")):
-        if round_id > latest.get(period, 0):
-            latest[period] = round_id
+        return found
+    latest: dict[tuple[int, str], int] = {}
+    for round_id, round_year, period in (Round.objects.filter(agency=agency, year__in=years)
+                                         .order_by().values_list("id", "year", "period")):
+        if round_id > latest.get((round_year, period), 0):
+            latest[(round_year, period)] = round_id
     if not latest:
-        return {}
-    period_of_round = {round_id: period for period, round_id in latest.items()}
-    found: ValuesByPeriod = defaultdict(dict)
+        return found
+    period_of_round = {round_id: key for key, round_id in latest.items()}
     rows = IndicatorValue.objects.filter(track__round_id__in=period_of_round,
                                          indicator_id__in=indicator_ids, value__isnull=False)
     if acknowledged_only:
@@ -236,8 +262,9 @@ def values_by_period(*, agency: Agency | int, year: int, indicator_ids: Iterable
             .order_by()
             .values_list("track__round_id", "track__unit_id", "indicator_id", "value"))
     for round_id, unit_id, indicator_id, value in rows:
-        found[(unit_id, indicator_id)][period_of_round[round_id]] = value
-    return dict(found)
+        round_year, period = period_of_round[round_id]
+        found[round_year].setdefault((unit_id, indicator_id), {})[period] = value
+    return found
 
 
 # -- building the rows -----------------------------------------------------------------------
@@ -287,8 +314,12 @@ class _Recap:
                         IndicatorYearTarget.objects.filter(
                             indicator_id__in=indicator_ids,
                             year__in={year, self.year_history}).order_by()}
-        self.history = values_by_period(agency=round_.agency_id, year=self.year_history,
-                                        indicator_ids=indicator_ids)
+        # The looked-back year's values and last year's (the same period a year earlier),
+        # read together.
+        by_year = _values_by_year(agency=round_.agency_id, years={self.year_history, year - 1},
+                                  indicator_ids=indicator_ids)
+        self.history = by_year[self.year_history]
+        self.last_year = by_year[year - 1]
 
     def target(self, indicator: Indicator, year: int,
                period: ReportingPeriod) -> EffectiveTarget | None:
@@ -340,7 +371,9 @@ class _Recap:
             previous_achievement=previous_result, change_percent=change_percent(value, previous),
             explanation=record.explanation if record is not None else "",
             needs_explanation=False, explanation_reasons=[], missing_value=value is None,
-            evidence_count=record.evidence_count if record is not None else 0, record=record)
+            evidence_count=record.evidence_count if record is not None else 0, record=record,
+            last_year=self.last_year.get((item.unit_id, indicator.id), {}).get(
+                self.round.period))
         row.explanation_reasons = explanation_required(row, self.settings)
         row.needs_explanation = bool(row.explanation_reasons) or (
             self.format.require_explanation and not row.missing_value)
@@ -405,7 +438,8 @@ def agency_recap(round_: Round) -> AgencyRecap:
             explanations_missing=sum(row.lacks_explanation for row in unit_rows),
             stage=track.stage))
     return AgencyRecap(round=round_, format=recap.format, rows=rows, completeness=completeness,
-                       groups=group_rows(rows))
+                       groups=group_rows(rows),
+                       implausible_count=sum(bool(row.flag) for row in rows))
 
 
 def _threshold(value: Any) -> str:

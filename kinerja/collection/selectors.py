@@ -106,8 +106,10 @@ def agency_recap_for_viewer(*, viewer: Viewer, round_: Round) -> dict:
                if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
     rows = [row for row in recap.rows if row.unit.id in visible]
     hidden = [c.unit.name for c in recap.completeness if c.unit.id not in visible]
+    # Counted over the rows shown: a total over every unit would tell of hidden units' values.
     return {"round": round_, "recap": recap, "groups": group_rows(rows), "hidden_units": hidden,
-            "completeness": recap.completeness}
+            "completeness": recap.completeness,
+            "implausible_count": sum(bool(row.flag) for row in rows)}
 
 
 def may_read_track_note(*, viewer: Viewer, track, written_at: int | None = None) -> bool:

@@ -1,23 +1,36 @@
-"""The unit's pages: data entry (step 5), the unit recap (step 6), validation (step 7)."""
+"""The unit's pages: data entry (step 5), the unit recap (step 6), validation (step 7).
+
+Data entry keeps what the person typed: a refused save shows the page again from the posted
+form (never from the database), each refusal beside its row; a stale row (someone else saved
+after the page was opened) shows both values and lets the person choose. As the person types,
+`track_value_preview` answers the row's achievement, category and plausibility warning,
+worked out by the same services and recap as a saved value (docs/domain.md §1–3, §10).
+"""
+
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kinerja.core import files
 from kinerja.core.converters import MAX_ID
 from kinerja.core.errors import DomainError
+from kinerja.core.templatetags.kinerja_format import number
 from kinerja.organisation.decorators import person_required
 
-from . import excel, exports, recap, selectors, services
-from .forms import VersionForm
+from . import excel, exports, plausibility, recap, selectors, services
+from .forms import TypedValues, VersionForm, posted_id
 from .models import Evidence, IndicatorValue, Track
+from .services.data_entry import parse_value
 from .tasks import track_tasks
+
+EDITING_CODES = {"enter", "submit"}  # the tasks whose page holds the data-entry form
 
 
 def _track_for(request, round_id: int, track_id: int) -> Track:
@@ -25,16 +38,137 @@ def _track_for(request, round_id: int, track_id: int) -> Track:
                                           track_id=track_id)
 
 
-def _context(request, track: Track) -> dict:
+@dataclass
+class Preview:
+    """A typed value's row as it would be once saved: its achievement and category, and the
+    plausibility rule it breaks; or why the text cannot be read."""
+
+    indicator_id: int
+    text: str
+    row: recap.RecapRow | None = None
+    error: str = ""
+    finding: plausibility.Finding | None = None
+
+    @property
+    def achievement_display(self) -> str:
+        return self.row.achievement_display if self.row is not None else "—"
+
+    @property
+    def category_label(self) -> str:
+        if self.row is None or self.row.category is None:
+            return "—"
+        return str(self.row.category.label)
+
+
+def _previews(track: Track, texts: dict[int, str]) -> dict[int, Preview]:
+    """{indicator id: Preview} of the typed texts of indicators in the unit's format: each
+    text read by `parse_value`, as a save reads it, and the rows built by the recap."""
+    data_format = services.current_format(track.round)
+    if data_format is None or not texts:
+        return {}
+    indicators = {item.indicator_id: item.indicator for item in data_format.items.filter(
+        unit=track.unit, indicator_id__in=list(texts)).select_related("indicator")}
+    previews: dict[int, Preview] = {}
+    values = {}
+    for indicator_id, text in texts.items():
+        indicator = indicators.get(indicator_id)
+        if indicator is None:
+            continue
+        previews[indicator_id] = preview = Preview(indicator_id, text)
+        try:
+            values[indicator_id] = parse_value(indicator, text)
+        except ValueError as error:
+            preview.error = str(error)
+    if values:
+        factor = recap.settings_for(track.round.agency_id).outlier_factor
+        for indicator_id, row in recap.rows_with_values(track, values).items():
+            previews[indicator_id].row = row
+            previews[indicator_id].finding = plausibility.check_row(row, factor)
+    return previews
+
+
+@dataclass
+class EntryState:
+    """What one row of the data-entry form shows: the stored value, or what was typed; and
+    what the last save said about it."""
+
+    text: str
+    explanation: str
+    reason: str
+    version: int
+    confirm: bool = False
+    errors: list[str] = field(default_factory=list)
+    implausible: str = ""  # the rule's message of an implausible value not yet confirmed
+    stale: IndicatorValue | None = None  # someone else's newer value
+    preview: Preview | None = None
+    focus: bool = False  # the first row in error: its field gets the focus
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.errors or self.stale is not None)
+
+    @property
+    def warning(self) -> str:
+        """The plausibility rule the value breaks, as typed (or as refused)."""
+        if self.preview is not None and self.preview.finding is not None:
+            return self.preview.finding.message
+        return self.implausible
+
+
+def _stored_state(row: recap.RecapRow) -> EntryState:
+    record = row.record
+    return EntryState(
+        text=number(row.value, row.indicator.decimals) if row.value is not None else "",
+        explanation=row.explanation, reason=record.change_reason if record else "",
+        version=record.version if record else 0)
+
+
+def _entry_states(track: Track, rows: list, typed: TypedValues | None, refused,
+                  from_database: set[int]) -> None:
+    """Give each row its `entry`: the posted form where there is one (except the rows in
+    `from_database`, just saved or taken back), the stored value otherwise."""
+    by_indicator = getattr(refused, "by_indicator", {})
+    implausible = getattr(refused, "implausible", {})
+    stale = getattr(refused, "stale", {})
+    to_preview = {}
+    for row in rows:
+        indicator_id = row.indicator.id
+        stored = _stored_state(row)
+        posted = typed.rows.get(indicator_id) if typed is not None else None
+        if posted is None or indicator_id in from_database:
+            row.entry = stored
+            continue
+        version = posted.version
+        if typed.keep == indicator_id and posted.theirs_version is not None:
+            version = posted.theirs_version  # the person chose their own value over the newer
+        row.entry = EntryState(
+            text=posted.text, explanation=posted.explanation, reason=posted.reason,
+            version=version, confirm=posted.confirm,
+            errors=by_indicator.get(indicator_id, []),
+            implausible=implausible.get(indicator_id, ""), stale=stale.get(indicator_id))
+        if posted.text.strip() != stored.text or row.entry.implausible:
+            to_preview[indicator_id] = posted.text
+    previews = _previews(track, to_preview)
+    for row in rows:
+        row.entry.preview = previews.get(row.indicator.id)
+    first = next((row for row in rows if row.entry.invalid), None)
+    if first is not None:
+        first.entry.focus = True
+
+
+def _context(request, track: Track, *, typed: TypedValues | None = None, refused=None,
+             from_database: set[int] | frozenset = frozenset()) -> dict:
     rows = recap.unit_recap(track)
     values = {v.indicator_id: v for v in IndicatorValue.objects.filter(track=track)
               .prefetch_related("evidence")}
     for row in rows:
         row.stored = values.get(row.indicator.id)
+    _entry_states(track, rows, typed, refused, set(from_database))
     codes = {task.code for task in track_tasks(request.viewer, track)}
     last_return = track.returns.order_by("-returned_at", "-id").first()
     return {
         "track": track, "round": track.round, "rows": rows, "codes": codes,
+        "editing": bool(codes & EDITING_CODES),
         "missing": recap.missing_for_submission(track) if "submit" in codes else [],
         "returns": track.returns.select_related("returned_by").order_by("returned_at"),
         "last_return": last_return,
@@ -49,26 +183,58 @@ def track_detail(request, round_id: int, track_id: int):
     return TemplateResponse(request, "collection/track_detail.html", _context(request, track))
 
 
-def _entries(post, track: Track) -> list:
-    entries = []
-    for key in post:
-        if not key.startswith("value-"):
-            continue
-        raw_id = key.removeprefix("value-")
-        if not raw_id.isdigit():
-            continue
-        version = post.get(f"version-{raw_id}", "0")
-        entries.append(services.ValueEntry(
-            indicator_id=int(raw_id), value_text=post.get(key, ""),
-            explanation=post.get(f"explanation-{raw_id}", ""),
-            change_reason=post.get(f"reason-{raw_id}", ""),
-            expected_version=int(version) if version.isdigit() else -1))
-    return entries
+def _values(request, track: Track):
+    """Save the draft, one row, or one stale row as mine; or take someone else's newer value
+    back into a row. A refusal shows the page again as it was typed."""
+    typed = TypedValues(request.POST)
+    one = typed.one_row
+    try:
+        if typed.take is None:
+            services.values_save(user=request.user, track=track, entries=typed.entries())
+    except DomainError as error:
+        for detail in error.details or [error.message]:
+            messages.error(request, detail)
+        track.refresh_from_db()
+        refused = error if isinstance(error, services.InvalidValues) else None
+        return TemplateResponse(request, "collection/track_detail.html",
+                                _context(request, track, typed=typed, refused=refused),
+                                status=error.status_code)
+    if one is None:
+        messages.success(request, _("Values saved."))
+        return redirect("collection:track_detail", track.round_id, track.id)
+    # One row saved (or taken back): the other rows stay as typed, unsaved.
+    context = _context(request, track, typed=typed, from_database={one})
+    code = next((row.indicator.code for row in context["rows"] if row.indicator.id == one), "")
+    if typed.take is not None:
+        messages.info(request, _("%(code)s: the value saved by someone else is shown; the "
+                                 "other rows are not saved yet.") % {"code": code})
+    else:
+        messages.success(request, _("%(code)s saved; the other rows are not saved yet.")
+                         % {"code": code})
+    return TemplateResponse(request, "collection/track_detail.html", context)
 
 
-def _save(request, track):
-    return services.values_save(user=request.user, track=track,
-                                entries=_entries(request.POST, track))
+@require_GET
+@person_required
+def track_value_preview(request, round_id: int, track_id: int):
+    """The row of one typed value as it would be once saved (achievement, category,
+    plausibility warning), or why the text cannot be read. A read, for whoever may enter the
+    unit's data now."""
+    track = _track_for(request, round_id, track_id)
+    if not {task.code for task in track_tasks(request.viewer, track)} & EDITING_CODES:
+        raise PermissionDenied
+    texts = {posted_id(key.removeprefix("value-")): text for key, text in request.GET.items()
+             if key.startswith("value-")}
+    texts.pop(None, None)
+    if len(texts) != 1:
+        return HttpResponseBadRequest(_("Send one value to preview."))
+    (indicator_id,) = texts
+    preview = _previews(track, texts).get(indicator_id)
+    if preview is None:
+        raise Http404
+    return TemplateResponse(request, "collection/partials/entry_preview.html",
+                            {"indicator_id": indicator_id, "preview": preview, "oob": True,
+                             "warning": preview.finding.message if preview.finding else ""})
 
 
 def _seen_version(request) -> int:
@@ -156,7 +322,6 @@ def _handover_return(request, track):
 
 
 TRACK_ACTIONS = {
-    "values": (_save, gettext_noop("Values saved.")),
     "complete": (_versioned(services.data_entry_complete),
                  gettext_noop("Format filled; check the recap.")),
     "submit": (_versioned(services.unit_recap_submit), gettext_noop("Unit recap submitted.")),
@@ -176,6 +341,8 @@ TRACK_ACTIONS = {
 @person_required
 def track_action(request, round_id: int, track_id: int, action: str):
     track = _track_for(request, round_id, track_id)
+    if action == "values":
+        return _values(request, track)
     if action not in TRACK_ACTIONS:
         raise Http404
     call, success = TRACK_ACTIONS[action]

@@ -19,6 +19,8 @@ urlpatterns = [
     path("<id64:round_id>/actions/<slug:action>/", views.round_action, name="round_action"),
     path("<id64:round_id>/units/<id64:track_id>/", track_views.track_detail,
          name="track_detail"),
+    path("<id64:round_id>/units/<id64:track_id>/preview/", track_views.track_value_preview,
+         name="track_value_preview"),
     path("<id64:round_id>/units/<id64:track_id>/format.xlsx", track_views.track_format_download,
          name="track_format_download"),
     path("<id64:round_id>/units/<id64:track_id>/recap.xlsx", track_views.track_recap_download,

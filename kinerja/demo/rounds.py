@@ -1,6 +1,10 @@
-"""The demo's collection rounds, carried through the real services: last year's annual round
-finished, and this quarter's round at data entry, so a visitor sees tasks, recaps and
-times at once."""
+"""The demo's collection rounds, carried through the real services: last year's annual round,
+the previous quarter's and the same quarter's of last year finished, and this quarter's round
+at data entry, so a visitor sees tasks, recaps (with the previous period and last year) and
+times at once.
+
+Every value is near its target (`plausible_value`), so none breaks a plausibility rule of
+docs/domain.md §10; kinerja/demo/tests/test_demo_plausible.py checks it."""
 
 from __future__ import annotations
 
@@ -159,6 +163,12 @@ def finish(track: Track, cast: Cast, round_: Round) -> None:
                                   expected_version=track.version)
 
 
+def look_back(year: int, quarter: int) -> list[tuple[int, int]]:
+    """(year, quarter) of the previous quarter and of the same quarter one year earlier."""
+    previous = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return [previous, (year - 1, quarter)]
+
+
 def demo_rounds(agency: Agency) -> None:
     if Round.objects.filter(agency=agency).exists():
         return
@@ -170,6 +180,14 @@ def demo_rounds(agency: Agency) -> None:
         finish(track, cast, finished)
     services.round_finalise(user=cast.data_staff.user, round_=finished,
                             expected_version=_fresh(finished))
+    # The rounds this quarter's looks back to, finished too: the previous quarter and the
+    # same quarter last year, so its pages show the previous period and last year.
+    for back_year, back_quarter in look_back(year, quarter):
+        earlier = open_round(agency, cast, back_year, f"Q{back_quarter}")
+        for track in earlier.tracks.all():
+            finish(track, cast, earlier)
+        services.round_finalise(user=cast.data_staff.user, round_=earlier,
+                                expected_version=_fresh(earlier))
     current = open_round(agency, cast, year, f"Q{quarter}")
     tracks = list(current.tracks.order_by("unit__order"))
     # One unit is validated (its hand-over waits), one waits for its Kabid, one has its values

@@ -114,11 +114,18 @@ def test_a_value_saved_by_someone_else_first_is_refused(org, track_x, catalogue,
     assert "X1" in error["details"][0]  # and X2, valid, was not saved either
 
 
-def test_a_value_that_is_not_a_number_is_refused_by_the_service(track_x, catalogue, as_):
+def test_a_value_that_is_not_a_number_is_refused_naming_the_form(track_x, catalogue, as_):
     error = refused(as_("staff_x"), "PUT", url(track_x, "values"),
-                    [{"indicator_id": catalogue[0].id, "value": "lima", "version": 1}], 409,
-                    "invalid_values")
-    assert "lima" in error["message"]
+                    [{"indicator_id": catalogue[0].id, "value": "lima", "version": 1}], 422,
+                    "invalid_input")
+    assert "lima" in error["details"][0] and "1234.5" in error["details"][0]
+
+
+def test_a_value_the_indicator_cannot_hold_is_refused_by_the_service(track_x, catalogue, as_):
+    error = refused(as_("staff_x"), "PUT", url(track_x, "values"),
+                    [{"indicator_id": catalogue[0].id, "value": "0.12345", "version": 1}],
+                    409, "invalid_values")
+    assert "X1" in error["details"][0]
 
 
 def test_out_of_turn_is_409(org, signed, track_x, as_):

@@ -98,7 +98,7 @@ def test_a_whole_round_through_the_api(org, sop, catalogue):
     def track_version(who, unit):
         return api[who].ok("GET", track_url(unit))["version"]
 
-    # Steps 5–6: each unit's staff enter values (Indonesian text, plain text or a number),
+    # Steps 5–6: each unit's staff enter values (the machine form "9.5" or a JSON number),
     # complete the format and submit the recap.
     def enter(who, unit, values):
         rows = {r["code"]: r for r in api[who].ok("GET", track_url(unit))["rows"]}
@@ -111,10 +111,10 @@ def test_a_whole_round_through_the_api(org, sop, catalogue):
         return api[who].ok("POST", f"{track_url(unit)}/submit",
                            {"version": track_version(who, unit)})
 
-    enter("staff_x", "Bidang X", {"X1": ("9,5", ""),
+    enter("staff_x", "Bidang X", {"X1": ("9.5", ""),
                                   "X2": (7.6, "Dua kegiatan bergeser ke triwulan IV.")})
-    enter("staff_y", "Bidang Y", {"Y1": ("6,6", "Data sementara.")})
-    enter("staff_sek", "Sekretariat", {"S1": ("5,05", "Anggaran dipangkas.")})
+    enter("staff_y", "Bidang Y", {"Y1": ("6.6", "Data sementara.")})
+    enter("staff_sek", "Sekretariat", {"S1": ("5.05", "Anggaran dipangkas.")})
 
     # Step 7: the Kabid of Bidang Y returns the recap once, with a comment; the staff see it
     # and correct the value.

@@ -84,9 +84,9 @@ def test_export_then_import_gives_the_same_catalogue(org, imported):
     period_b = make_period(org.other_agency)
     catalogue_import(agency=org.other_agency, period=period_b, file=exported)
     assert sheet_values(catalogue_export(period_b)) == sheet_values(exported)
-    assert sheet_values(exported)[3][14:] == [  # I3's IKU cell and targets 2021-2026
+    assert sheet_values(exported)[3][14:] == [  # I3's IKU cell, targets 2021-2026, bounds
         "tidak", 4, None, 3.9, None, 3.8, None, 3.7, None, "3,4–3,6", "3,4–3,6", "3,2–3,5",
-        None]
+        None, None, None]
 
 
 def test_the_same_file_twice_changes_nothing(org, imported):
@@ -184,7 +184,7 @@ def test_the_template_has_the_headers_and_the_units(org, period):
     assert values[0][:6] == ["Kode Tujuan", "Tujuan", "Kode Sasaran", "Sasaran",
                              "Kode Indikator", "Indikator Kinerja"]
     assert values[0][15:17] == ["Target Renstra 2021", "Target PK 2021"]
-    assert values[0][-1] == "Target PK 2026"
+    assert values[0][-3:] == ["Target PK 2026", "Nilai Terendah Wajar", "Nilai Tertinggi Wajar"]
     instructions = load_workbook(io.BytesIO(catalogue_template(period)))["Petunjuk"]
     codes = {row[0] for row in instructions.iter_rows(values_only=True)}
     assert {"sek", "bidang-x", "bidang-y"} <= codes and "renc" not in codes

@@ -17,6 +17,7 @@ Where each step lives:
 from .agency_recap import missing_units, round_finalise, round_reopen  # noqa: F401
 from .common import waiting_executions  # noqa: F401
 from .data_entry import (  # noqa: F401
+    InvalidValues,
     ValueEntry,
     data_entry_complete,
     evidence_add,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from kinerja.catalogue.choices import Aggregation, DataType
@@ -28,7 +29,7 @@ from kinerja.core.text import (
 from kinerja.organisation.visibility import Role, Viewer
 from kinerja.sops.models import StepKind
 
-from .. import engine
+from .. import engine, plausibility
 from ..models import (
     Evidence,
     ExecutionStatus,
@@ -134,11 +135,72 @@ def _checked(indicator: Indicator, value: Decimal) -> Decimal:
     return value
 
 
+class InvalidValues(OutOfTurn):
+    """Rows of a save were refused; nothing was saved.
+
+    `details`: one "CODE: message" line per problem (API and flash messages);
+    `by_indicator`: {indicator id: [messages without the code]}, to show beside each field;
+    `implausible`: {indicator id: the plausibility rule's message} for values that break a
+    rule of docs/domain.md §10 and were not confirmed with an explanation;
+    `stale`: {indicator id: the stored IndicatorValue as it is now} for rows someone else saved
+    after the version the person saw (value, version, updated_by, updated_at).
+    """
+
+    def __init__(self, details: list[str], *, by_indicator: dict[int, list[str]],
+                 implausible: dict[int, str], stale: dict[int, IndicatorValue]):
+        super().__init__(details[0], code="invalid_values", details=details)
+        self.by_indicator = by_indicator
+        self.implausible = implausible
+        self.stale = stale
+
+
+class _Problems:
+    """The refusals of one save, gathered per indicator."""
+
+    def __init__(self):
+        self.details: list[str] = []
+        self.by_indicator: dict[int, list[str]] = {}
+        self.implausible: dict[int, str] = {}
+        self.stale: dict[int, IndicatorValue] = {}
+
+    def add(self, indicator_id: int, code: str, message: str) -> None:
+        self.details.append(f"{code}: {message}")
+        self.by_indicator.setdefault(indicator_id, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.details:
+            raise InvalidValues(self.details, by_indicator=self.by_indicator,
+                                implausible=self.implausible, stale=self.stale)
+
+
+def _stale_message(stored: IndicatorValue | None) -> str:
+    if stored is None or stored.updated_at is None:
+        return _("someone else saved this value first; reload the page.")
+    person = getattr(stored.updated_by, "person", None) if stored.updated_by else None
+    return _("someone else saved first: %(person)s saved %(value)s on %(when)s, after you "
+             "opened the page. Choose which value to keep.") % {
+        "person": person.full_name if person is not None else (
+            stored.updated_by.get_username() if stored.updated_by else _("someone else")),
+        "value": _shown(stored.value, stored.indicator.decimals),
+        "when": date_format(timezone.localtime(stored.updated_at), "j F Y, H:i")}
+
+
+def _shown(value: Decimal | None, decimals: int) -> str:
+    if value is None:
+        return _("an empty value")
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
 @transaction.atomic
 def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[IndicatorValue]:
     """Save a unit's values as a draft, all or nothing. Each value is checked against the
-    version the user saw; an error on any row saves no row. Texts are stored as
+    version the user saw and against the plausibility rules (docs/domain.md §10); a refused
+    row saves no row and raises `InvalidValues`. An implausible value is saved only when the
+    person confirms it and explains it, and is then stored with its flag; the same value
+    saved again keeps its flag without a new confirmation. Texts are stored as
     `core/text.py: clean_text` leaves them, within their limits."""
+    from .. import recap
+
     track = locked_track(track)
     role = editing_role(user, track)
     data_format = current_format(track.round)
@@ -146,18 +208,22 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
                data_format.items.filter(unit=track.unit).select_related("indicator")}
     _refuse_repeated_indicators(entries, allowed)
     existing = {value.indicator_id: value for value in
-                IndicatorValue.objects.select_for_update().filter(track=track)}
-    problems, changes = [], []
+                IndicatorValue.objects.select_for_update().filter(track=track)
+                .select_related("updated_by__person", "indicator")}
+    problems = _Problems()
+    parsed = []
     for entry in entries:
         indicator = allowed.get(entry.indicator_id)
         if indicator is None:
-            problems.append(_("Indicator %(id)s is not in this unit's format.")
-                            % {"id": entry.indicator_id})
+            problems.add(entry.indicator_id, str(entry.indicator_id),
+                         _("Indicator %(id)s is not in this unit's format.")
+                         % {"id": entry.indicator_id})
             continue
         current = existing.get(indicator.id)
         if (current.version if current else 0) != entry.expected_version:
-            problems.append(_("%(code)s: someone else saved this value first; reload the page.")
-                            % {"code": indicator.code})
+            if current is not None:
+                problems.stale[indicator.id] = current
+            problems.add(indicator.id, indicator.code, _stale_message(current))
             continue
         try:
             value = parse_value(indicator, entry.value_text)
@@ -168,29 +234,40 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
                                                  max_length=REASON_MAX_LENGTH,
                                                  field=_("the reason for the change"))}
         except ValueError as error:
-            problems.append(f"{indicator.code}: {error}")
+            problems.add(indicator.id, indicator.code, str(error))
             continue
         except TextTooLong as error:
-            problems.append(f"{indicator.code}: {error.message}")
+            problems.add(indicator.id, indicator.code, error.message)
             continue
         if (current is not None and current.prefilled_value is not None
                 and value != current.prefilled_value and not texts["change_reason"]):
-            problems.append(_("%(code)s: the value differs from the quarters' total; give the "
-                              "reason for the change.") % {"code": indicator.code})
+            problems.add(indicator.id, indicator.code, _(
+                "the value differs from the quarters' total; give the reason for the change."))
             continue
-        changes.append((indicator, current, value, texts))
-    if problems:
-        raise OutOfTurn(problems[0], code="invalid_values", details=problems)
+        parsed.append((entry, indicator, current, value, texts))
+    # Every value's row at once, as it would be with the values typed (fixed queries).
+    rows = recap.rows_with_values(track, {indicator.id: value
+                                          for _e, indicator, _c, value, _t in parsed}
+                                  ) if parsed else {}
+    factor = recap.settings_for(track.round.agency_id).outlier_factor
+    changes = []
+    for entry, indicator, current, value, texts in parsed:
+        flag = _plausibility_flag(entry, indicator, current, value, texts, rows, factor,
+                                  problems)
+        if flag is not None:
+            changes.append((indicator, current, value, {**texts, "plausibility": flag}))
+    problems.raise_if_any()
     saved = []
     now = timezone.now()
     for indicator, current, value, texts in changes:
         new = {"value": value, **texts}
         if current is None:
             current = IndicatorValue(track=track, indicator=indicator, version=0)
-            old = {"value": None, "explanation": "", "change_reason": ""}
+            old = {"value": None, "explanation": "", "change_reason": "", "plausibility": ""}
         else:
             old = {"value": current.value, "explanation": current.explanation,
-                   "change_reason": current.change_reason}
+                   "change_reason": current.change_reason,
+                   "plausibility": current.plausibility}
         if old == new and current.pk:
             saved.append(current)
             continue
@@ -206,6 +283,32 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
               new={k: str(v) for k, v in new.items()})
         saved.append(current)
     return saved
+
+
+def _plausibility_flag(entry: ValueEntry, indicator: Indicator,
+                       current: IndicatorValue | None, value: Decimal | None, texts: dict,
+                       rows: dict, factor: Decimal, problems: _Problems) -> str | None:
+    """The flag to store with the value ("" when plausible), or None when the value breaks a
+    rule without the person's confirmation and explanation (the refusal is added to
+    `problems`)."""
+    row = rows.get(indicator.id)
+    finding = plausibility.check_row(row, factor) if row is not None else None
+    if finding is None:
+        return ""
+    if (current is not None and current.plausibility and current.value == value
+            and texts["explanation"].strip()):
+        return current.plausibility  # confirmed before, unchanged since
+    if entry.confirm_implausible and texts["explanation"].strip():
+        return finding.flag
+    if entry.confirm_implausible:
+        message = _("%(finding)s Explain in the explanation why the value is correct.") % {
+            "finding": finding.message}
+    else:
+        message = _("%(finding)s If it is correct, tick “the value is correct” on the unit's "
+                    "page and explain it.") % {"finding": finding.message}
+    problems.implausible[indicator.id] = finding.message
+    problems.add(indicator.id, indicator.code, message)
+    return None
 
 
 def _refuse_repeated_indicators(entries: list[ValueEntry], allowed: dict) -> None:

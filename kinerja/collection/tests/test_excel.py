@@ -16,13 +16,22 @@ from openpyxl import load_workbook
 
 from kinerja.catalogue.choices import DataType
 from kinerja.collection import excel, services
-from kinerja.collection.models import IndicatorValue
+from kinerja.collection.models import CollectionSettings, IndicatorValue
 from kinerja.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 FILES = Path(__file__).parent / "files"
 LIBREOFFICE_FILE = FILES / "format-libreoffice.xlsx"
+
+
+@pytest.fixture
+def reading_only(track):
+    """X1's 1.234,5 against a target of 10 breaks the plausibility rule (docs/domain.md §10);
+    these tests are about reading the file, so the agency's factor is as wide as it goes."""
+    rules = CollectionSettings.objects.get_or_create(agency=track.round.agency)[0]
+    rules.outlier_factor = Decimal("9999.99")
+    rules.save()
 
 
 def download(client, person, track):
@@ -104,7 +113,7 @@ def test_percent_validation_mirrors_parse_value(client, org, track, catalogue):
     assert rules["F3"][0].startswith("-")  # a plain number may be negative
 
 
-def test_fill_upload_and_the_same_file_twice_changes_nothing(client, org, track):
+def test_fill_upload_and_the_same_file_twice_changes_nothing(client, org, track, reading_only):
     content = filled(download(client, org.staff_x, track).content,
                      {"X1": (1234.5, "Sesuai target"), "X2": ("1.234,5", "Naik")})
     response = upload(client, org.staff_x, track, content)
@@ -256,7 +265,7 @@ def test_write_filled_format(client, org, track):
     Path(os.environ["KINERJA_WRITE_FILLED_FORMAT"]).write_bytes(content)
 
 
-def test_a_file_saved_by_libreoffice_is_accepted(client, org, track):
+def test_a_file_saved_by_libreoffice_is_accepted(client, org, track, reading_only):
     content = LIBREOFFICE_FILE.read_bytes()
     assert b"openpyxl" not in content  # really re-written by LibreOffice
     response = upload(client, org.staff_x, track, content)
@@ -265,3 +274,15 @@ def test_a_file_saved_by_libreoffice_is_accepted(client, org, track):
                                   ("X2", Decimal("12.5"), "Di bawah target", 1)]
     assert upload(client, org.staff_x, track, content).status_code == 302
     assert [v for *_, v in snapshot(track)[0]] == [1, 1]
+
+
+def test_an_implausible_value_in_a_file_is_refused_and_pointed_to_the_page(client, org, track):
+    """The workbook has no place to confirm a value that breaks a plausibility rule: the
+    upload changes nothing and says where to confirm it."""
+    content = filled(download(client, org.staff_x, track).content,
+                     {"X1": (1234.5, "Sesuai target"), "X2": ("9", "Naik")})
+    response = upload(client, org.staff_x, track, content)
+    assert response.status_code == 400
+    assert not IndicatorValue.objects.filter(track=track).exists()
+    text = " ".join(messages_of(response))
+    assert "X1" in text and "1.234,5" in text

@@ -31,8 +31,10 @@ def test_staff_fill_submit_and_the_kabid_returns_then_approves(client, org, entr
         f"value-{x2.id}": "abc", f"version-{x2.id}": "0"})
     assert response.status_code == 409
     assert not IndicatorValue.objects.exists()
+    # 1.234,5 against a target of 10 breaks the plausibility rule: confirmed and explained.
     response = post(client, org.staff_x, track, "values", {
         f"value-{x1.id}": "1.234,5", f"version-{x1.id}": "0", f"explanation-{x1.id}": "Ok",
+        f"confirm-{x1.id}": "on",
         f"value-{x2.id}": "3", f"version-{x2.id}": "0", f"explanation-{x2.id}": "Kurang"})
     assert response.status_code == 302
     assert post(client, org.staff_x, track, "complete",

@@ -120,6 +120,8 @@ ELSEWHERE = {
     "api:openapi-json", "api:openapi-view",  # the API's own description, login required
     "api:api-root",  # django-ninja's root: answers 404, tested below
     "documents:verify",  # public by design: documents/tests/test_signing.py
+    # A GET with the typed value, which the PAGES table does not send:
+    "collection:track_value_preview",  # collection/tests/test_entry_page.py
 }
 
 

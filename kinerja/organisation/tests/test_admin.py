@@ -128,7 +128,8 @@ def test_agency_admin_sets_the_collection_rules_of_its_agency_only(client, org, 
     client.force_login(agency_admin)
     add = reverse("admin:collection_collectionsettings_add")
     response = client.post(add, {"explain_below_achievement": "85",
-                                 "explain_change_above": "40", "max_evidence_megabytes": "5"})
+                                 "explain_change_above": "40", "max_evidence_megabytes": "5",
+                                 "outlier_factor": "10"})
     assert response.status_code == 302
     rules = CollectionSettings.objects.get()
     assert rules.agency == org.agency and rules.explain_below_achievement == 85
