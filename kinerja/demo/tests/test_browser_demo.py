@@ -1,5 +1,5 @@
 """The demo, walked through in a real Chromium: every demo account logs in, finds the SOP and
-reads it, in Indonesian and in English.
+reads it in Indonesian; the first account of each agency reads it in English too.
 
 Fixtures (conftest.py): `live_site` is pytest-django's live server with WhiteNoise serving the
 collected static files; `demo_built` builds the demo in the test database; `new_context` is
@@ -183,8 +183,14 @@ def _saved_language(username: str) -> str:
     return get_user_model().objects.get(username=username).language
 
 
+# The accounts that also switch the SOP page to English and back: the first of each agency
+# (the pages' English does not depend on who reads them; the saved choice is per account).
+BILINGUAL = {next(row[0] for row in spec["people"]) for spec in DEMO_AGENCIES}
+
+
 def _walk_through(account, live_site, new_context) -> None:
-    """Log in, My tasks, the SOP list, the SOP in Indonesian, in English, in Indonesian."""
+    """Log in, My tasks, the SOP list, the SOP in Indonesian; for the accounts of
+    `BILINGUAL`, then in English and in Indonesian again."""
     # An English browser: the pages must open in Indonesian all the same, the office default.
     page, problems = _open(new_context, live_site, locale="en-US")
     try:
@@ -201,6 +207,9 @@ def _walk_through(account, live_site, new_context) -> None:
         page.wait_for_url(re.compile(rf"^{re.escape(live_site.url)}/sops/\d+/$"))
         seed = SEEDS[account.agency]
         _check_sop_page(page, "id", seed)
+        if account.username not in BILINGUAL:
+            assert problems == []
+            return
 
         _switch_language(page, "en")
         _check_sop_page(page, "en", seed)
