@@ -18,11 +18,10 @@ from kinerja.catalogue.choices import Aggregation, DataType
 from kinerja.catalogue.models import Indicator
 from kinerja.core import files
 from kinerja.core.errors import DomainError, OutOfTurn
-from kinerja.core.numbers import AmbiguousNumber, NumberFormatError, read_number
+from kinerja.core.numbers import read_typed
 from kinerja.core.text import (
     EXPLANATION_MAX_LENGTH,
     REASON_MAX_LENGTH,
-    VALUE_TEXT_MAX_LENGTH,
     TextTooLong,
     clean_text,
 )
@@ -94,24 +93,9 @@ def parse_value(indicator: Indicator, text: str | Decimal) -> Decimal | None:
     what is wrong."""
     if isinstance(text, Decimal):
         return _checked(indicator, text)
-    if not (text or "").strip():
+    value = read_typed(text, decimals=indicator.decimals)
+    if value is None:
         return None
-    if len(text.strip()) > VALUE_TEXT_MAX_LENGTH:
-        raise ValueError(_("The number is too long: at most %(limit)d characters.")
-                         % {"limit": VALUE_TEXT_MAX_LENGTH})
-    try:
-        value = read_number(text, decimals=indicator.decimals)
-    except NumberFormatError:
-        raise ValueError(_("“%(text)s” is not a number (write e.g. 1.234,5).")
-                         % {"text": text}) from None
-    except AmbiguousNumber as ambiguous:
-        # Never guessed: both readings are named, each written the one way it cannot be
-        # misread (no grouping dot; a decimal comma).
-        raise ValueError(_("“%(text)s” can be read two ways: %(whole)s or %(decimal)s? Write "
-                           "%(whole)s for the whole number or %(decimal)s for the decimal.")
-                         % {"text": text.strip(), "whole": format(ambiguous.grouped, "f"),
-                            "decimal": format(ambiguous.decimal, "f").replace(".", ",")}
-                         ) from None
     return _checked(indicator, value)
 
 
