@@ -41,9 +41,7 @@ from kinerja.collection.models import PlausibilityFlag
 
 # django_db: the test database is made for this module's tests too, and each test runs in a
 # transaction rolled back after it (the live server shares SQLite's in-memory connection).
-# Its module-scoped live server leaves the shared in-memory SQLite database locking tables
-# for the forked tests of test_hostile_files.py: `make test` runs it in a process of its own.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.own_process]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
