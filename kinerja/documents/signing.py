@@ -93,14 +93,14 @@ class AgencyCertificateBackend(SigningBackend):
             location=agency.name, name=agency.name)
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         # A fixed reservation spares pyHanko a trial signature to size it (half the time).
-        signed = _run_coroutine(lambda: signers.async_sign_pdf(
+        signed = run_coroutine(lambda: signers.async_sign_pdf(
             writer, metadata, signer=signer, bytes_reserved=SIGNATURE_BYTES_RESERVED))
         return SignedPdf(signed.getvalue(), backend=self.label,
                          certificate_subject=signer.signing_cert.subject.human_friendly,
                          self_signed=doc_settings.certificate_self_signed)
 
 
-def _run_coroutine(make_coroutine):
+def run_coroutine(make_coroutine):
     """pyHanko signs in a coroutine, and its plain `sign_pdf` calls asyncio.run(), which fails
     in a thread whose event loop is already running (an ASGI server; Playwright's sync API in
     the browser tests). There the coroutine runs in a thread of its own."""

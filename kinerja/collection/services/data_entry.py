@@ -192,7 +192,7 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
                data_format.items.filter(unit=track.unit).select_related("indicator")}
     _refuse_repeated_indicators(entries, allowed)
     existing = {value.indicator_id: value for value in
-                IndicatorValue.objects.select_for_update().filter(track=track)
+                IndicatorValue.objects.select_for_update(of=("self",)).filter(track=track)
                 .select_related("updated_by__person", "indicator")}
     problems = _Problems()
     parsed = []

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from kinerja.documents import services, signing
@@ -20,7 +20,11 @@ def signature_status(content: bytes, pkcs12: bytes):
     trust_root = signing.load_signer(pkcs12).signing_cert
     reader = PdfFileReader(io.BytesIO(content), strict=False)
     [signature] = reader.embedded_signatures
-    return validate_pdf_signature(signature, ValidationContext(trust_roots=[trust_root]))
+    # pyHanko's plain validate_pdf_signature calls asyncio.run(), which fails where a browser
+    # test on this worker left Playwright's event loop running: the coroutine runs as the
+    # signing does.
+    return signing.run_coroutine(lambda: async_validate_pdf_signature(
+        signature, ValidationContext(trust_roots=[trust_root])))
 
 
 @pytest.fixture
