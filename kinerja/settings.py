@@ -87,7 +87,6 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "template_partials",
-    "simple_history",
     "ninja",
     "kinerja.core",
     "kinerja.accounts",
@@ -120,7 +119,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out attempt is refused after everything else has run.
     "axes.middleware.AxesMiddleware",
 ]

@@ -12,7 +12,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from kinerja.organisation.models import Agency, Unit
 
@@ -43,7 +42,6 @@ class RenstraPeriod(models.Model):
                             help_text=_("e.g. Renstra Bappeda & Litbang 2021–2026"))
     start_year = year_field(_("first year"))
     end_year = year_field(_("last year"))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("Renstra period")
@@ -87,7 +85,6 @@ class Goal(models.Model):
     code = models.CharField(_("code"), max_length=40)
     text = models.TextField(_("goal"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("goal (tujuan)")
@@ -109,7 +106,6 @@ class Objective(models.Model):
     code = models.CharField(_("code"), max_length=40)
     text = models.TextField(_("objective"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("objective (sasaran)")
@@ -176,7 +172,6 @@ class Indicator(models.Model):
                     "it and explains why. A percentage lies between 0 and 100 in any case."))
     is_iku = models.BooleanField(_("key indicator (IKU)"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator")
@@ -275,7 +270,6 @@ class IndicatorYearTarget(models.Model):
     q2_target = value_field(_("Q2 target"), null=True, blank=True)
     q3_target = value_field(_("Q3 target"), null=True, blank=True)
     q4_target = value_field(_("Q4 target"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("year target")

@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from kinerja.organisation.models import Agency, Person, Unit
 from kinerja.sops.models import Sop, SopStep, SopVersion
@@ -47,15 +46,16 @@ class Round(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("collection round")
         verbose_name_plural = _("collection rounds")
         ordering = ["-year", "-period", "-id"]
         constraints = [
+            # One round per period: a finalised period is reopened, never collected twice
+            # (services.disposition refuses a second one and points to reopening).
             models.UniqueConstraint(fields=["agency", "sop", "year", "period"],
-                                    condition=Q(status="open"), name="one_open_round"),
+                                    name="one_round_per_period"),
         ]
 
     def __str__(self) -> str:
@@ -85,7 +85,6 @@ class Track(models.Model):
     stage = models.PositiveSmallIntegerField(_("stage"), choices=TrackStage.choices,
                                              default=TrackStage.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("unit track")
@@ -208,7 +207,6 @@ class Disposition(models.Model):
     forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("disposition")
@@ -290,7 +288,6 @@ class Meeting(models.Model):
     recorded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[attendees])
 
     class Meta:
         verbose_name = _("meeting")
@@ -314,7 +311,6 @@ class DataRequestFormat(models.Model):
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("data-request format")
@@ -365,7 +361,6 @@ class CollectionSettings(models.Model):
         help_text=_("Compared with the previous period's value and with the target: a value "
                     "more than this many times larger, or smaller than its fraction, must be "
                     "confirmed and explained."))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("collection settings")
@@ -408,7 +403,6 @@ class IndicatorValue(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator value")
@@ -465,3 +459,109 @@ class ReturnRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track}: {self.reason[:40]}"
+
+
+class FinalisedRecap(models.Model):
+    """The agency recap as it stood when the round was finalised (docs/architecture.md,
+    "Finalised recaps"). Every view of a finalised round reads it; an open round is computed
+    live. Reopening marks it superseded and keeps it; finalising again makes the next one."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="finalised_recaps")
+    number = models.PositiveSmallIntegerField(_("number"))
+    finalised_at = models.DateTimeField(_("finalised at"))
+    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("finalised by"))
+    format_number = models.PositiveSmallIntegerField(_("format version"), null=True,
+                                                     blank=True)
+    # The units whose data was not acknowledged when the head finalised without them.
+    missing_units = models.JSONField(_("units missing"), default=list, blank=True)
+    # `achievement.Scale.to_data()` and the quarter-target rule the figures were computed by.
+    scale = models.JSONField(_("category scale"), default=dict)
+    quarter_rule = models.CharField(_("quarter target rule"), max_length=30)
+    superseded_at = models.DateTimeField(_("superseded at (reopened)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("finalised recap")
+        verbose_name_plural = _("finalised recaps")
+        ordering = ["round", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="finalised_recap_number"),
+            models.UniqueConstraint(fields=["round"], condition=Q(superseded_at__isnull=True),
+                                    name="one_current_finalised_recap"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.number}"
+
+
+class FinalisedRow(models.Model):
+    """One recap row of a finalised round, with everything it showed: the catalogue's words
+    and rules as they were, the target used and where it came from, and the figures."""
+
+    recap = models.ForeignKey(FinalisedRecap, on_delete=models.PROTECT, related_name="rows")
+    position = models.PositiveIntegerField(_("position"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("unit"))
+    unit_name = models.CharField(_("unit"), max_length=200)
+    indicator = models.ForeignKey("catalogue.Indicator", on_delete=models.PROTECT,
+                                  related_name="finalised_rows", verbose_name=_("indicator"))
+    indicator_code = models.CharField(_("code"), max_length=40)
+    indicator_name = models.CharField(_("indicator"), max_length=500)
+    unit_of_measure = models.CharField(_("unit of measure"), max_length=60)
+    data_type = models.CharField(_("data type"), max_length=12)
+    decimals = models.PositiveSmallIntegerField(_("decimals"))
+    polarity = models.CharField(_("polarity"), max_length=10)
+    aggregation = models.CharField(_("year value"), max_length=10)
+    is_iku = models.BooleanField(_("key indicator (IKU)"), default=False)
+    # The goal and objective are kept by id (for grouping) and by their words then.
+    goal_key = models.PositiveBigIntegerField()
+    goal_code = models.CharField(_("goal code"), max_length=40)
+    goal_text = models.TextField(_("goal"))
+    objective_key = models.PositiveBigIntegerField()
+    objective_code = models.CharField(_("objective code"), max_length=40)
+    objective_text = models.TextField(_("objective"))
+    target = models.DecimalField(_("target"), max_digits=20, decimal_places=4, null=True,
+                                 blank=True)
+    target_max = models.DecimalField(_("target, upper bound"), max_digits=20,
+                                     decimal_places=4, null=True, blank=True)
+    # `achievement.TargetSource`: quarter, pk, renstra, pk_pro_rata, renstra_pro_rata.
+    target_source = models.CharField(_("source of the target"), max_length=20, blank=True)
+    target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True,
+                                blank=True)
+    # Computed figures are kept as the exact Decimal's text: an average or a ratio has more
+    # digits than a column keeps, and the snapshot must give back what the live recap gave.
+    realisation = models.CharField(_("realisation"), max_length=60, blank=True)
+    achievement = models.CharField(_("achievement (%)"), max_length=60, blank=True)
+    # `achievement.NotComputable` when there is no achievement.
+    achievement_reason = models.CharField(_("why no achievement"), max_length=30, blank=True)
+    category_code = models.CharField(_("category"), max_length=30, blank=True)
+    category_label = models.CharField(_("category"), max_length=100, blank=True)
+    previous = models.DecimalField(_("previous period"), max_digits=20, decimal_places=4,
+                                   null=True, blank=True)
+    previous_achievement = models.CharField(max_length=60, blank=True)
+    previous_achievement_reason = models.CharField(max_length=30, blank=True)
+    # False when the previous period had no realisation (no previous achievement at all).
+    has_previous_achievement = models.BooleanField(default=False)
+    change_percent = models.CharField(max_length=60, blank=True)
+    last_year = models.DecimalField(_("same period last year"), max_digits=20,
+                                    decimal_places=4, null=True, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    explanation_reasons = models.JSONField(default=list, blank=True)
+    needs_explanation = models.BooleanField(default=False)
+    plausibility = models.CharField(_("plausibility"), max_length=20, blank=True)
+    evidence_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("finalised recap row")
+        verbose_name_plural = _("finalised recap rows")
+        ordering = ["recap", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["recap", "position"], name="finalised_row_position"),
+            models.UniqueConstraint(fields=["recap", "indicator"],
+                                    name="finalised_row_indicator"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recap} · {self.indicator_code}"

@@ -140,13 +140,13 @@ def round_history_for_viewer(*, viewer: Viewer, round_: Round) -> list:
     from kinerja.core.models import AuditEvent
 
     tracks = {track.id: track for track in round_.tracks.select_related("unit")}
-    events = (AuditEvent.objects.filter(agency_id=round_.agency_id, data__round=round_.id)
+    events = (AuditEvent.objects.filter(agency_id=round_.agency_id, round=round_)
               .select_related("actor__person").order_by("at", "id"))
     return [event for event in events
-            if event.data.get("track") is None
-            or (event.data["track"] in tracks
-                and may_read_track_note(viewer=viewer, track=tracks[event.data["track"]],
-                                        written_at=event.data.get("stage")))]
+            if event.track_id is None
+            or (event.track_id in tracks
+                and may_read_track_note(viewer=viewer, track=tracks[event.track_id],
+                                        written_at=event.stage))]
 
 
 def track_get_for_viewer(*, viewer: Viewer, round_id: int, track_id: int):

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from kinerja.core.files import validate_png_or_jpeg
 from kinerja.organisation.models import Agency, Person
@@ -46,7 +45,6 @@ class DocumentSettings(models.Model):
     certificate_self_signed = models.BooleanField(
         _("self-signed demo certificate"), default=False,
         help_text=_("Set by the demo: such a certificate proves nothing outside Kinerja."))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("document settings")
@@ -129,7 +127,6 @@ class Hardcopy(models.Model):
                                     related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("hardcopy")

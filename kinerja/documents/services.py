@@ -108,8 +108,8 @@ def _document_issue(execution: StepExecution, spec: DocumentSpec) -> tuple[Docum
             document.save()
             record_event(action="document.issued", obj=document, actor=execution.completed_by,
                          agency=round_.agency, summary=f"{spec.title} ({digest[:12]})",
-                         data={"round": round_.pk, "track": spec.track and spec.track.pk,
-                               "sha256": digest, "kind": spec.kind})
+                         round_=round_, track=spec.track, step=execution.step.number,
+                         data={"sha256": digest, "kind": spec.kind})
             _failures_resolve(execution, spec.kind)
     except IntegrityError:
         document.file.delete(save=False)
@@ -367,8 +367,8 @@ def hardcopy_record(*, user, document: Document, filed_on: date, location: str,
         record_event(action="document.hardcopy_recorded", obj=hardcopy, actor=user,
                      agency=document.agency,
                      summary=f"{document.title}: {location}",
-                     data={"round": document.round_id, "track": document.track_id,
-                           "document": str(document.identifier),
+                     round_=document.round_id, track=document.track_id,
+                     data={"document": str(document.identifier),
                            "scan_sha256": hardcopy.scan_sha256})
     return hardcopy
 

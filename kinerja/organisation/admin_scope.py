@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
-from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Agency
 
@@ -135,50 +134,9 @@ class AgencyScopedAdmin(admin.ModelAdmin):
             is_agency_admin(request.user) and super().has_module_permission(request))
 
 
-class ScopedHistoryAdmin(AgencyScopedAdmin, SimpleHistoryAdmin):
-    """An agency-scoped admin with django-simple-history's history pages.
-
-    Those pages take the object from its historical rows: the history list falls back to the
-    latest version when the queryset does not hold the object, and the version page ("revert")
-    builds the object from that version and saves it on POST. The per-object permissions of
-    `AgencyScopedAdmin` see that version's agency; here the record as stored now must be the
-    administrator's too (a version may name their agency after the superuser moved the record
-    to another), and reverting needs the permission to change, not only to view.
-    """
-
-    def has_view_history_permission(self, request, obj=None):
-        return super().has_view_history_permission(request, obj) and self.is_in_scope(
-            request, obj)
-
-    def has_change_history_permission(self, request, obj=None):
-        return super().has_change_history_permission(request, obj) and self.is_in_scope(
-            request, obj)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._refuse_a_stored_record_out_of_scope(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._refuse_a_stored_record_out_of_scope(request, object_id)
-        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
-        try:  # simple_history looks the version up without checking the id first
-            history.model._meta.pk.to_python(version_id)
-        except ValidationError:
-            raise Http404 from None
-        if request.method == "POST" and not self.has_change_permission(request):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def _refuse_a_stored_record_out_of_scope(self, request, object_id) -> None:
-        if request.user.is_superuser:
-            return
-        try:
-            pk = self.model._meta.pk.to_python(unquote(object_id))
-        except ValidationError:
-            raise Http404 from None
-        stored = self.model._base_manager.filter(pk=pk)
-        if stored.exists() and not self.get_queryset(request).filter(pk=pk).exists():
-            raise PermissionDenied
+class ScopedHistoryAdmin(AgencyScopedAdmin):
+    """An agency-scoped admin whose history page shows the object's audit events
+    (core.AuditEvent, docs/decisions.md). Being rewritten for issue 11."""
 
 
 class AgencySettingsAdmin(AgencyScopedAdmin):

@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from .nip import format_nip, normalise_nip, parse_nip
 
@@ -27,7 +26,6 @@ class Agency(models.Model):
     address = models.CharField(_("address"), max_length=250, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("agency")
@@ -83,7 +81,6 @@ class Unit(models.Model):
     functions = models.ManyToManyField(FunctionTag, blank=True, related_name="units",
                                        verbose_name=_("functions"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords(m2m_fields=[functions])
 
     class Meta:
         verbose_name = _("unit")
@@ -145,7 +142,6 @@ class Position(models.Model):
     title = models.CharField(_("title"), max_length=250,
                              help_text=_("As written in signature blocks, e.g. Kepala Bidang "
                                          "Pemerintahan dan Pembangunan Manusia"))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("position")
@@ -215,7 +211,6 @@ class Person(models.Model):
     rank = models.CharField(_("rank and grade"), max_length=6, choices=Rank.choices, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("person")
@@ -286,7 +281,6 @@ class PositionHolding(models.Model):
     start_date = models.DateField(_("from"), default=date(2020, 1, 1))
     end_date = models.DateField(_("until"), null=True, blank=True)
     decree = models.CharField(_("decree (SK)"), max_length=120, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("position held")

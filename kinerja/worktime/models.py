@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from kinerja.organisation.models import Agency
 
@@ -108,7 +107,6 @@ class WorkCalendar(models.Model):
     use_cuti_bersama = models.BooleanField(
         _("cuti bersama are days off"), default=True,
         help_text=_("Collective leave days, from the same decree."))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("working calendar")
@@ -123,7 +121,6 @@ class WorkingHours(DayHoursFields):
     calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="hours",
                                  verbose_name=_("calendar"))
     weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("working hours")
@@ -147,7 +144,6 @@ class SpecialPeriod(models.Model):
     name = models.CharField(_("name"), max_length=120, help_text=_("e.g. Ramadan 1447 H"))
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), help_text=_("The last day of the period."))
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("special period")
@@ -185,7 +181,6 @@ class SpecialPeriodHours(DayHoursFields):
     period = models.ForeignKey(SpecialPeriod, on_delete=models.CASCADE, related_name="hours",
                                verbose_name=_("special period"))
     weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("working hours in the period")
@@ -221,7 +216,6 @@ class CalendarDay(models.Model):
     end = models.TimeField(_("end"), null=True, blank=True)
     break_start = models.TimeField(_("break from"), null=True, blank=True)
     break_end = models.TimeField(_("break until"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("calendar day")

@@ -79,23 +79,23 @@ def position_title(agency, kind: str, function: str = "") -> str:
 
 
 def audit(action: str, obj, *, user, round_: Round | None, summary: str,
-          track: Track | int | None = None, stage: int | None = None, **data) -> None:
-    """Record an action. An action on a unit's track (the track itself, or a row with a
-    `track_id`) carries the track and the stage its data had, so that the history shows it
-    only to whoever may see that data (selectors.round_history_for_viewer); pass `stage`
-    when the action has already moved the track (a return records the stage it came from)."""
+          track: Track | int | None = None, stage: int | None = None,
+          step: int | None = None, at=None, **data) -> None:
+    """Record an action: one `AuditEvent` with the round and, for an action on a unit's track
+    (the track itself, or a row with a `track_id`), the track and the stage its data had, so
+    that the history shows it only to whoever may see that data
+    (selectors.round_history_for_viewer); pass `stage` when the action has already moved the
+    track (a return records the stage it came from)."""
     if track is None:
         track = obj if isinstance(obj, Track) else getattr(obj, "track_id", None)
     if isinstance(track, Track):
         stage = track.stage if stage is None else stage
         track = track.pk
-    if track is not None:
-        data["track"] = track
-        if stage is not None:
-            data["stage"] = int(stage)
+    if step is None and isinstance(data.get("step"), int):
+        step = data["step"]
     record_event(action=action, obj=obj, actor=user, agency=obj.agency if round_ is None
-                 else round_.agency, summary=summary,
-                 data={"round": round_.pk if round_ else None, **data})
+                 else round_.agency, summary=summary, round_=round_, track=track,
+                 stage=stage, step=step, at=at, data=data)
 
 
 def complete_on_track(execution: StepExecution, track: Track, **completion) -> StepExecution:

@@ -103,14 +103,14 @@ def test_the_returned_execution_stays_listed_without_its_note(client, org, entry
 
 def test_every_event_about_a_track_carries_it(org, entry_round, catalogue):
     track = returned_at_validation(org, entry_round, catalogue)
-    about_tracks = AuditEvent.objects.filter(data__round=entry_round.id).exclude(
+    about_tracks = AuditEvent.objects.filter(round_id=entry_round.id).exclude(
         action__in=["round.opened", "disposition.forwarded", "disposition.initialled",
                     "format.created", "format.finalised", "format.sent", "meeting.recorded"])
     assert about_tracks.count() >= 4
     for event in about_tracks:
-        assert event.data.get("track") == track.id, event.action
+        assert event.track_id == track.id, event.action
     returned = AuditEvent.objects.get(action="unit_recap.returned")
-    assert returned.data["stage"] == 1  # written while the recap was submitted
+    assert returned.stage == 1  # written while the recap was submitted
 
 
 def test_one_selector_decides_for_events_and_executions(org, entry_round, catalogue):
@@ -136,17 +136,21 @@ def test_the_migration_gives_earlier_events_and_notes_their_track(client, org, e
     from django.apps import apps
 
     migration = import_module("kinerja.collection.migrations.0002_tracks_own_their_notes")
+    columns = import_module("kinerja.core.migrations.0002_audit_one_record")
     track = returned_at_validation(org, entry_round, catalogue)
-    for event in AuditEvent.objects.filter(object_type="collection.track"):
-        event.data = {key: value for key, value in event.data.items()
-                      if key not in ("track", "stage")}
+    # As the events stood before 0002: the round in the data, no track, no columns.
+    for event in AuditEvent.objects.filter(round=entry_round):
+        event.data = {"round": entry_round.id, **{
+            key: value for key, value in event.data.items() if key not in ("track", "stage")}}
+        event.round, event.track, event.stage = None, None, None
         event.save()
     StepExecution.objects.update(note_stage=None)
-    assert X_REASON in history_page(client, org.kabid_y, entry_round)  # as it was
 
     migration.events_and_notes_carry_their_track(apps, None)
+    columns.fill_columns(apps, None)
+    assert X_REASON not in history_page(client, org.kabid_y, entry_round)
     returned = AuditEvent.objects.get(action="unit_recap.returned")
-    assert (returned.data["track"], returned.data["stage"]) == (track.id, 1)
+    assert (returned.track_id, returned.stage) == (track.id, 1)
     assert StepExecution.objects.get(status="returned").note_stage == 1
     assert X_REASON not in history_page(client, org.kabid_y, entry_round)
     assert X_REASON not in api_notes(client, org.kabid_y, entry_round)
