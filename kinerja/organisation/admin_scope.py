@@ -2,9 +2,7 @@
 agency. The installation's superuser creates agencies and their first administrator only."""
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ObjectDoesNotExist
 
 from .models import Agency
 
