@@ -18,7 +18,7 @@ from kinerja.organisation.selectors import (
 )
 from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_viewer
 
-from . import collection, documents, tokens
+from . import catalogue, collection, documents, tokens
 from .auth import bearer, session, viewer_of
 from .docs import docs_view
 from .errors import error_response, status_error_response, validation_details
@@ -133,6 +133,7 @@ def unexpected(request, error: Exception):
 api.add_router("", tokens.router)
 api.add_router("", collection.router)
 api.add_router("", documents.router)
+api.add_router("", catalogue.router)
 
 
 def _unit_out(unit) -> dict:

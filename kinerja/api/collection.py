@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from kinerja.catalogue.achievement import TargetSource
 from kinerja.collection import recap, selectors, services
 from kinerja.collection.models import Track, TrackStage
 from kinerja.collection.round_page import round_page_context
@@ -99,12 +100,27 @@ def _disposition_out(disposition, signatures) -> dict:
                            for s in signatures]}
 
 
-def _row_out(row) -> dict:
-    indicator = row.indicator
+def _row_out(row, round_year: int) -> dict:
+    """A recap row, live or frozen at finalising (collection/snapshot.py: then `record` is
+    None and `flag`, `target_year` and the indicator's fields are as they were frozen). It
+    carries the target used with its source, year and range bounds, and how the indicator
+    counts, so that a client recomputes the achievement from the API alone."""
+    indicator, target = row.indicator, row.target
+    ranged = target is not None and target.value_max is not None
+    target_year = getattr(row, "target_year", None)
+    if target_year is None and target is not None:
+        # A live row measures the targets of its round's year (recap.py).
+        target_year = round_year
     return {
         "indicator_id": indicator.id, "code": indicator.code, "name": indicator.name,
         "unit_id": row.unit.id, "unit_of_measure": indicator.unit_of_measure,
-        "target": _number(row.target.value) if row.target else None,
+        "polarity": indicator.polarity, "aggregation": indicator.aggregation,
+        "decimals": indicator.decimals,
+        "target": _number(target.value) if target else None,
+        "target_low": _number(target.value) if ranged else None,
+        "target_high": _number(target.value_max) if ranged else None,
+        "target_source": TargetSource(target.source).value if target else None,
+        "target_year": target_year if target else None,
         "value": _number(row.value), "realisation": _number(row.realisation),
         "achievement_percent": _percent(row.achievement.percent),
         "achievement_reason": row.achievement.reason.value if row.achievement.reason else None,
@@ -114,7 +130,7 @@ def _row_out(row) -> dict:
         "needs_explanation": row.needs_explanation,
         "explanation_reasons": row.explanation_reasons,
         "version": row.record.version if row.record is not None else 0,
-        "plausibility": (row.record.plausibility or "") if row.record is not None else "",
+        "plausibility": getattr(row, "flag", "") or "",
     }
 
 
@@ -197,7 +213,7 @@ def agency_recap(request, round_id: Id):
     found = selectors.agency_recap_for_viewer(viewer=viewer, round_=round_)
     rows = [row for _goal, objectives in found["groups"] for _objective, rows in objectives
             for row in rows]
-    return {"round_id": round_.id, "rows": [_row_out(row) for row in rows],
+    return {"round_id": round_.id, "rows": [_row_out(row, round_.year) for row in rows],
             "hidden_units": found["hidden_units"],
             "completeness": [{"track_id": c.track.id, "unit_id": c.unit.id, "unit": c.unit.name,
                               "stage": c.stage, "indicators": c.indicators,
@@ -214,7 +230,8 @@ def _track_out(viewer: Viewer, track: Track) -> dict:
     return {
         **_track_summary(track), "round_id": track.round_id,
         "round_version": track.round.version,
-        "rows": [_row_out(row) for row in recap.unit_recap(track)],
+        "rows": [_row_out(row, track.round.year)
+                 for row in recap.unit_recap(track)],
         "missing": recap.missing_for_submission(track),
         "returns": [{"reason": r.reason, "comments": r.comments,
                      "returned_by": r.returned_by.full_name, "returned_at": r.returned_at}

@@ -7,6 +7,8 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from kinerja.catalogue.achievement import TargetSource
+from kinerja.catalogue.choices import Aggregation, DataType, Polarity
 from kinerja.collection.models import Period, Security, Speed
 from kinerja.core.converters import MAX_ID
 from kinerja.core.numbers import (
@@ -415,7 +417,30 @@ class RecapRowOut(Schema):
     name: str
     unit_id: int
     unit_of_measure: str
-    target: str | None
+    polarity: Polarity = Field(
+        description='"positive": higher is better, achievement = realisation ÷ target × 100; '
+                    '"negative": lower is better, (2 × target − realisation) ÷ target × 100 '
+                    '(docs/domain.md §1).')
+    aggregation: Aggregation = Field(
+        description="How the quarters make the year's value (docs/domain.md §2).")
+    decimals: int = Field(description="Decimal places the pages show for this indicator.")
+    target: str | None = Field(
+        description="The target the achievement is measured against (for a range target its "
+                    "lower bound); null when there is none.")
+    target_low: str | None = Field(
+        description="The lower bound of a range target; null unless the target is a range.")
+    target_high: str | None = Field(
+        description="The upper bound of a range target; null unless the target is a range. "
+                    "Inside the range the achievement is 100; above it the formula uses the "
+                    "upper bound, below it the lower bound (docs/domain.md §1).")
+    target_source: TargetSource | None = Field(
+        description='Where the target comes from, in the catalogue\'s targets of '
+                    '`target_year` (GET /indicators/{id}): "quarter" the quarter\'s own target '
+                    '(q1_target…q4_target); "pk" the PK target (pk_target, pk_target_max); '
+                    '"renstra" the Renstra target (renstra_target, renstra_target_max); '
+                    '"pk_pro_rata" and "renstra_pro_rata" that target × quarter ÷ 4, for a sum '
+                    'indicator in a quarter without its own target (docs/domain.md §2).')
+    target_year: int | None = Field(description="The year whose targets gave `target`.")
     value: str | None
     realisation: str | None
     achievement_percent: str | None = Field(
@@ -501,3 +526,72 @@ class AgencyRecapOut(Schema):
     rows: list[RecapRowOut]
     hidden_units: list[str]
     completeness: list[CompletenessOut]
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+# Numbers in the machine form ("12.5", "10"), as the recap rows and values are.
+
+class RenstraPeriodOut(Schema):
+    id: int
+    name: str
+    start_year: int
+    end_year: int
+
+
+class ObjectiveOut(Schema):
+    id: int
+    code: str
+    text: str
+    order: int
+
+
+class GoalOut(Schema):
+    id: int
+    code: str
+    text: str
+    order: int
+    objectives: list[ObjectiveOut]
+
+
+class YearTargetOut(Schema):
+    """An indicator's targets for one year (docs/domain.md §1–2). A `*_max` is the upper bound
+    of a range target (the plain field then its lower bound). The PK target, when set, is the
+    year's target; else the Renstra target. A quarter target of a sum indicator is year to
+    date."""
+
+    year: int
+    renstra_target: str
+    renstra_target_max: str | None
+    pk_target: str | None
+    pk_target_max: str | None
+    q1_target: str | None
+    q2_target: str | None
+    q3_target: str | None
+    q4_target: str | None
+
+
+class IndicatorOut(Schema):
+    id: int
+    period_id: int
+    goal_id: int
+    objective_id: int
+    code: str
+    name: str
+    unit_of_measure: str
+    data_type: DataType
+    decimals: int = Field(description="Decimal places the pages show (0 to 4).")
+    polarity: Polarity
+    aggregation: Aggregation
+    minimum: str | None = Field(description="The lowest plausible value (docs/domain.md §10).")
+    maximum: str | None = Field(description="The highest plausible value.")
+    is_iku: bool = Field(description="A key performance indicator (IKU).")
+    responsible_unit_id: int = Field(description="The unit that reports it (GET /units).")
+    baseline: str | None
+    baseline_year: int | None
+    order: int
+    targets: list[YearTargetOut] = Field(description="By year, earliest first.")
+
+
+class RenstraPeriodDetailOut(RenstraPeriodOut):
+    goals: list[GoalOut] = Field(description="Each goal (tujuan) with its objectives (sasaran).")
+    indicators: list[IndicatorOut]

@@ -68,7 +68,9 @@ def _excel_number(value: Decimal | None) -> int | Decimal | None:
 
 
 def _written_number(value: Decimal) -> str:
-    text = format(value.normalize() if value != value.to_integral_value() else int(value), "f")
+    # format(int, "f") would write 3 as "3.000000", which the import then refuses.
+    text = (format(value.normalize(), "f") if value != value.to_integral_value()
+            else str(int(value)))
     return text.replace(".", ",")
 
 

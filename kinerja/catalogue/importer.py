@@ -36,13 +36,19 @@ Reading is in two stages: `parse_catalogue` turns cells into `CatalogueRow`s (ty
 `apply_catalogue` writes them with each model's own validation. Both collect every problem with
 its row and column instead of stopping at the first; the service rolls everything back when
 there is any.
+
+What finalised rounds or stored values depend on is guarded (`guard.py`): a changed or cleared
+target of a year a finalised round uses, a changed polarity, year value or data type, decimals
+lowered below what a stored value needs are problems of their row and column, naming the
+indicator and the round, unless the import is given the reason for the change. Every object
+the import creates, changes or deletes gets one AuditEvent (with that reason).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -53,10 +59,12 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from kinerja.core import limits
+from kinerja.core.audit import field_values, record_change
 from kinerja.core.numbers import read_typed
 from kinerja.core.workbooks import NotAWorkbook, WorkbookRefused, open_workbook_safely
 from kinerja.organisation.models import REPORTING_UNIT_KINDS, Unit
 
+from . import guard
 from .choices import Aggregation, DataType, Polarity
 from .models import Goal, Indicator, IndicatorYearTarget, Objective, RenstraPeriod
 
@@ -171,6 +179,9 @@ class ImportProblem:
     row: int | None = None
     column: str | None = None
     header: str = ""
+    # A change that finalised rounds or stored values depend on (guard.py): a reason for the
+    # change lets it through.
+    guarded: bool = False
 
     def __str__(self) -> str:
         if self.row is None:
@@ -603,6 +614,8 @@ INDICATOR_FIELDS = {
     "period": "code", "minimum": "minimum", "maximum": "maximum",
 }
 
+GUARDED_INDICATOR_FIELDS = (*guard.RULE_FIELDS, "decimals")
+
 
 def _target_columns(year: int) -> dict[str, str]:
     renstra, pk = f"{RENSTRA}:{year}", f"{PK}:{year}"
@@ -626,17 +639,34 @@ def _sync(obj: models.Model, values: dict[str, Any]) -> bool:
 class _Writer:
     """Applies rows to one period, validating each object as the admin would."""
 
-    def __init__(self, period: RenstraPeriod, layout: Layout | None):
+    def __init__(self, period: RenstraPeriod, layout: Layout | None, *, actor=None,
+                 change_reason: str = ""):
         self.period = period
         self.layout = layout
+        self.actor = actor
+        self.change_reason = change_reason.strip()
         self.result = ImportResult()
         self.problems: list[ImportProblem] = []
+        # What finalised rounds and stored values hold (guard.py), loaded for all the
+        # period's indicators at once; nothing is loaded when a reason is given.
+        self.dependents = guard.Dependents()
 
-    def problem(self, row: int, key: str, message: str) -> None:
+    def record(self, obj: models.Model, before: dict | None, after: dict | None) -> None:
+        """The one audit event of an object the import created, changed or deleted."""
+        record_change(obj, actor=self.actor, agency=self.period.agency, before=before,
+                      after=after, reason=self.change_reason)
+
+    def refuse(self, row: int, refusals: list[guard.Refusal], columns: dict[str, str]) -> None:
+        for refusal in refusals:
+            self.problem(row, columns.get(refusal.field, next(iter(columns.values()))),
+                         refusal.message, guarded=True)
+
+    def problem(self, row: int, key: str, message: str, *, guarded: bool = False) -> None:
         if self.layout is None:
-            self.problems.append(ImportProblem(message, row or None))
+            found = ImportProblem(message, row or None)
         else:
-            self.problems.append(self.layout.problem(row, key, message))
+            found = self.layout.problem(row, key, message)
+        self.problems.append(replace(found, guarded=True) if guarded else found)
 
     def save(self, kind: str, obj: models.Model, values: dict[str, Any], row: int,
              columns: dict[str, str], *, revalidate: bool = False) -> str | None:
@@ -647,6 +677,7 @@ class _Writer:
         `revalidate` says that something it depends on changed.
         """
         is_new = obj.pk is None
+        before = None if is_new else guard.versioned_values(obj)
         changed = _sync(obj, values)
         if not (is_new or changed or revalidate):
             self.result.unchanged[kind] += 1
@@ -662,6 +693,7 @@ class _Writer:
         status = "created" if is_new else "updated" if changed else "unchanged"
         if status != "unchanged":
             obj.save()
+            self.record(obj, before, guard.versioned_values(obj))
         getattr(self.result, status)[kind] += 1
         return status
 
@@ -737,6 +769,7 @@ class _Writer:
             code for code, unit in units.items() if unit.kind in REPORTING_UNIT_KINDS))
         existing = {indicator.code: indicator for indicator in
                     self.period.indicators.prefetch_related("targets")}
+        self._load_dependents(rows, existing)
         for order, row in enumerate(rows, start=1):
             if not row.valid:
                 continue
@@ -759,6 +792,11 @@ class _Writer:
             # leaves them as they are.
             values |= {name: getattr(row, name) for name in ("minimum", "maximum")
                        if self.layout is None or name in self.layout.index}
+            if indicator.pk is not None and not self.change_reason:
+                self.refuse(row.number, guard.indicator_refusals(
+                    field_values(indicator, GUARDED_INDICATOR_FIELDS),
+                    _rule_values(row), code=row.code, dependents=self.dependents,
+                    indicator_id=indicator.pk), INDICATOR_FIELDS)
             status = self.save("indicator", indicator, values, row.number, INDICATOR_FIELDS)
             if status:
                 # A changed data type (say, to percent) must hold for the targets too.
@@ -766,29 +804,63 @@ class _Writer:
         self.result.not_in_file = [code for code in existing
                                    if code not in {row.code for row in rows}]
 
+    def _load_dependents(self, rows: list[CatalogueRow], existing: dict[str, Indicator]
+                         ) -> None:
+        """The finalised rounds of the file's known indicators (two queries), and the stored
+        values of those whose rules or decimals the file changes (one query)."""
+        if self.change_reason:
+            return
+        known = [(row, existing[row.code]) for row in rows
+                 if row.valid and row.code in existing]
+        if not known:
+            return
+        values_of = [indicator.pk for row, indicator in known
+                     if guard.needs_values(field_values(indicator, GUARDED_INDICATOR_FIELDS),
+                                           _rule_values(row))]
+        self.dependents = guard.Dependents.load([indicator.pk for _row, indicator in known],
+                                                values_of=values_of)
+
     def _targets(self, indicator: Indicator, row: CatalogueRow, *, revalidate: bool) -> None:
         existing = {target.year: target for target in indicator.targets.all()}
         for year, wanted in row.targets.items():
             target = existing.get(year)
+            columns = _target_columns(year)
             if wanted.empty:
                 if target is not None:
                     # Both cells cleared: the indicator has no target that year any more.
+                    if not self.change_reason:
+                        self.refuse(row.number, guard.target_refusals(
+                            guard.target_values(target), None, code=indicator.code, year=year,
+                            dependents=self.dependents, indicator_id=indicator.pk), columns)
+                    self.record(target, guard.versioned_values(target), None)
                     target.delete()
                     self.result.deleted["target"] += 1
                 continue
+            values = {"renstra_target": wanted.renstra, "renstra_target_max": wanted.renstra_max,
+                      "pk_target": wanted.pk, "pk_target_max": wanted.pk_max}
+            if not self.change_reason:
+                self.refuse(row.number, guard.target_refusals(
+                    guard.target_values(target), values, code=indicator.code, year=year,
+                    dependents=self.dependents, indicator_id=indicator.pk), columns)
             target = target or IndicatorYearTarget(indicator=indicator, year=year)
-            self.save("target", target, {
-                "renstra_target": wanted.renstra, "renstra_target_max": wanted.renstra_max,
-                "pk_target": wanted.pk, "pk_target_max": wanted.pk_max,
-            }, row.number, _target_columns(year), revalidate=revalidate)
+            self.save("target", target, values, row.number, columns, revalidate=revalidate)
 
 
-def apply_catalogue(*, period: RenstraPeriod, rows: list[CatalogueRow], layout: Layout | None
+def _rule_values(row: CatalogueRow) -> dict[str, Any]:
+    """The row's values of the fields the guard watches on an indicator."""
+    return {"polarity": row.polarity, "aggregation": row.aggregation,
+            "data_type": row.data_type, "decimals": row.decimals}
+
+
+def apply_catalogue(*, period: RenstraPeriod, rows: list[CatalogueRow], layout: Layout | None,
+                    actor=None, change_reason: str = ""
                     ) -> tuple[ImportResult, list[ImportProblem]]:
     """Create or update the period's goals, objectives, indicators and targets from the rows,
-    found by their codes. Saves as it goes: the caller's transaction is what makes a refused
-    import leave nothing behind."""
-    writer = _Writer(period, layout)
+    found by their codes, each created, changed or deleted object with one audit event.
+    Changes that finalised rounds or stored values depend on are problems unless
+    `change_reason` is given (guard.py). Saves as it goes: the caller's transaction is what
+    makes a refused import leave nothing behind."""
+    writer = _Writer(period, layout, actor=actor, change_reason=change_reason)
     writer.apply(rows)
     return writer.result, writer.problems
 

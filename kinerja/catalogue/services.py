@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from kinerja.core.audit import record_event
 from kinerja.core.errors import DomainError
 from kinerja.core.limits import CATALOGUE_WORKBOOK
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.models import Agency
 
 from .exporter import catalogue_export, catalogue_template
@@ -52,13 +53,21 @@ def renstra_period_create(*, agency: Agency, start_year: int, end_year: int, nam
 
 @transaction.atomic
 def catalogue_import(*, agency: Agency, period: RenstraPeriod, file, actor=None,
-                     source_name: str = "") -> ImportResult:
+                     source_name: str = "", change_reason: str = "") -> ImportResult:
     """Import the catalogue workbook into the period: goals, objectives and indicators are
     found by their codes and created or updated; the same file again changes nothing.
 
     Every problem is collected with its row and column, and any problem refuses the whole
     file (CatalogueFileError, nothing saved). `file` is the workbook's bytes or a file object.
+
+    A change that a finalised round or stored values depend on (a target of a finalised
+    year, a polarity, year value or data type, decimals below a stored value's: guard.py) is
+    such a problem unless `change_reason` says why it is made. Each created, changed or
+    deleted object gets one audit event (with the reason); the import as a whole one more,
+    "catalogue.imported".
     """
+    change_reason = clean_text(change_reason, max_length=REASON_MAX_LENGTH,
+                               field=_("the reason for the change"))
     if period.agency_id != agency.id:
         raise DomainError(_("The Renstra period belongs to another agency."),
                           code="period_of_another_agency")
@@ -72,7 +81,8 @@ def catalogue_import(*, agency: Agency, period: RenstraPeriod, file, actor=None,
         raise CatalogueFileError(problems)
     # The rows that were read go on to the database checks even when others were refused,
     # so that one upload reports every problem of the file.
-    result, more = apply_catalogue(period=period, rows=rows, layout=layout)
+    result, more = apply_catalogue(period=period, rows=rows, layout=layout, actor=actor,
+                                   change_reason=change_reason)
     problems = sort_problems(problems + more)
     if problems:
         # Raising rolls back what apply_catalogue saved on the way.
@@ -84,6 +94,7 @@ def catalogue_import(*, agency: Agency, period: RenstraPeriod, file, actor=None,
                      f"{sum(result.created.values())} created, "
                      f"{sum(result.updated.values())} updated, "
                      f"{sum(result.deleted.values())} deleted"),
-            data={"source": source_name[:250], **result.as_data()},
+            data={"source": source_name[:250], **result.as_data(),
+                  **({"reason": change_reason} if change_reason else {})},
         )
     return result

@@ -320,6 +320,8 @@ def entries_from_workbook(track: Track, content: bytes) -> list[services.ValueEn
     allowed = {item.indicator.code: item.indicator for item in
                data_format.items.filter(unit=track.unit).select_related("indicator")}
     require_value = data_format.require_value
+    stored_values = dict(IndicatorValue.objects.filter(track=track)
+                         .values_list("indicator_id", "value"))
     entries, seen = [], set()
     line = ROWS_START
     while hidden.cell(row=line, column=2).value not in (None, ""):
@@ -350,7 +352,7 @@ def entries_from_workbook(track: Track, content: bytes) -> list[services.ValueEn
         explanation = _explanation(data[f"{EXPLANATION_COLUMN}{data_row}"].value)
         try:
             value_text = _cell_value(data[f"{VALUE_COLUMN}{data_row}"].value)
-            value = parse_value(indicator, value_text)
+            value = parse_value(indicator, value_text, stored=stored_values.get(indicator.id))
         except ValueError as error:
             problems.append(f"{cell}: {error}")
             continue
@@ -384,7 +386,8 @@ def values_upload(*, user, track: Track, content: bytes) -> list[IndicatorValue]
     changed = []
     for entry in entries:
         current = stored.get(entry.indicator_id)
-        value = parse_value(indicators[entry.indicator_id], entry.value_text)
+        value = parse_value(indicators[entry.indicator_id], entry.value_text,
+                            stored=current.value if current is not None else None)
         # Compared as the service would store it (core/text.py: clean_text).
         explanation = normalise_text(entry.explanation)
         if current is None and value is None and not explanation:

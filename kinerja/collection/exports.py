@@ -30,7 +30,6 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -38,7 +37,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kinerja.catalogue.choices import Polarity
-from kinerja.catalogue.models import IndicatorYearTarget
 from kinerja.core.cells import text_cell, value_cell
 
 from . import recap
@@ -215,14 +213,6 @@ def _recap_line(sheet: Worksheet, line: int, row: RecapRow) -> None:
 
 # -- the LKjIP sheet -------------------------------------------------------------------------
 
-def renstra_end_targets(rows: list[RecapRow]) -> dict[int, Decimal]:
-    """{indicator id: Renstra target of its period's last year}. One query."""
-    ids = {row.indicator.id for row in rows}
-    return dict(IndicatorYearTarget.objects
-                .filter(indicator_id__in=ids, year=F("indicator__period__end_year"))
-                .order_by().values_list("indicator_id", "renstra_target"))
-
-
 def _lkjip_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round) -> None:
     sheet.title = LKJIP
     text_cell(sheet["A1"], f"Pengukuran kinerja · {round_.agency.name}")
@@ -230,7 +220,7 @@ def _lkjip_sheet(sheet: Worksheet, rows: list[RecapRow], round_: Round) -> None:
     sheet["A2"] = round_title(round_)
     _header(sheet, LKJIP_HEADER_ROW, LKJIP_COLUMNS)
     sheet.column_dimensions[L_TARGET_MAX].hidden = True
-    end_targets = renstra_end_targets(rows)
+    end_targets = recap.renstra_end_targets(rows)
     year_round = round_.period == Period.YEAR
     line = LKJIP_HEADER_ROW + 1
     number = 0
@@ -291,5 +281,6 @@ def lkjip_workbook(rows: list[RecapRow], round_: Round) -> bytes:
 def unit_recap_workbook(track: Track) -> bytes:
     """One unit's recap of its round: the "Rekap" sheet of its rows."""
     book = Workbook()
-    _recap_sheet(book.active, recap.unit_recap(track), track.round, f"Unit: {track.unit.name}")
+    rows = recap.unit_recap(track)
+    _recap_sheet(book.active, rows, track.round, f"Unit: {recap.unit_name(rows, track)}")
     return _save(book)

@@ -521,10 +521,15 @@ class FinalisedRow(models.Model):
     objective_key = models.PositiveBigIntegerField()
     objective_code = models.CharField(_("objective code"), max_length=40)
     objective_text = models.TextField(_("objective"))
-    target = models.DecimalField(_("target"), max_digits=20, decimal_places=4, null=True,
+    # Six places: a pro-rata quarter of a four-place target (7,3333 × 3/4 = 5,499975).
+    target = models.DecimalField(_("target"), max_digits=26, decimal_places=6, null=True,
                                  blank=True)
-    target_max = models.DecimalField(_("target, upper bound"), max_digits=20,
-                                     decimal_places=4, null=True, blank=True)
+    target_max = models.DecimalField(_("target, upper bound"), max_digits=26,
+                                     decimal_places=6, null=True, blank=True)
+    # The Renstra target of the period's last year (the LKjIP table's column I).
+    renstra_end_target = models.DecimalField(_("Renstra target at the end of the period"),
+                                             max_digits=20, decimal_places=4, null=True,
+                                             blank=True)
     # `achievement.TargetSource`: quarter, pk, renstra, pk_pro_rata, renstra_pro_rata.
     target_source = models.CharField(_("source of the target"), max_length=20, blank=True)
     target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)

@@ -17,12 +17,18 @@ target go into it:
 
 The quarterly-target rule and the evaluation scale are the domain defaults
 (`DEFAULT_QUARTER_RULE`, `DEFAULT_SCALE`): the agency has no setting for them yet.
+
+A finalised round is not computed: `agency_recap` and `unit_recap` give the rows stored when it
+was finalised (`snapshot.py`, docs/architecture.md "Finalised recaps"), so a later change to
+the catalogue or to another round never moves it. The earlier periods' figures of an open
+round come from finalised rounds only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -47,8 +53,8 @@ from kinerja.catalogue.achievement import (
 from kinerja.catalogue.models import Goal, Indicator, IndicatorYearTarget, Objective
 from kinerja.organisation.models import Agency, Unit
 
-# The module, not the function: services may import this module back (submission checks).
-from . import services
+# The modules, not the functions: services and snapshot import this module back.
+from . import services, snapshot
 from .models import (
     CollectionSettings,
     DataRequestFormat,
@@ -57,6 +63,7 @@ from .models import (
     Period,
     PlausibilityFlag,
     Round,
+    RoundStatus,
     Track,
     TrackStage,
 )
@@ -100,9 +107,12 @@ class RecapRow:
     responsible unit when the format was made). `needs_explanation`: the agency's thresholds
     give `explanation_reasons`, or the format requires an explanation of every value entered.
     `record` is this round's stored value (None when nothing is stored yet), annotated with
-    `evidence_count`. `last_year` is the value entered for the same period one year earlier.
-    `flag` is the plausibility rule the stored value broke and its person confirmed
-    (docs/domain.md §10), "" when none.
+    `evidence_count`; None in a finalised round's rows, which are read from its snapshot.
+    `last_year` is the value entered for the same period one year earlier. `flag` is the
+    plausibility rule the stored value broke and its person confirmed (docs/domain.md §10), ""
+    when none. `target_year` is the year of the target used (None without a target).
+    `frozen` rows come from a finalised round's snapshot, which also keeps
+    `renstra_end_target` (the Renstra target of the period's last year, as it was).
     """
 
     indicator: Indicator
@@ -124,11 +134,10 @@ class RecapRow:
     evidence_count: int = 0
     record: IndicatorValue | None = None
     last_year: Decimal | None = None
-
-    @property
-    def flag(self) -> str:
-        """The stored value's plausibility flag (`PlausibilityFlag`), "" when none."""
-        return self.record.plausibility if self.record is not None else ""
+    flag: str = ""
+    target_year: int | None = None
+    frozen: bool = False
+    renstra_end_target: Decimal | None = None
 
     @property
     def flag_label(self) -> str:
@@ -228,10 +237,11 @@ def explanation_required(row: RecapRow, settings: CollectionSettings) -> list[st
 
 def values_by_period(*, agency: Agency | int, year: int, indicator_ids: Iterable[int],
                      acknowledged_only: bool = False) -> ValuesByPeriod:
-    """{(unit id, indicator id): {period: value}} of the agency's rounds of the year.
+    """{(unit id, indicator id): {period: value}} of the agency's finalised rounds of the year.
 
-    For each period the latest round (highest id) counts; a value left empty is not reported
-    and so absent from the result. Two queries.
+    Only a finalised round counts: opening or reopening a round for a period never changes
+    another round's figures. For each period the latest finalised round (highest id) counts;
+    a value left empty is not reported and so absent from the result. Two queries.
     """
     return _values_by_year(agency=agency, years=[year], indicator_ids=indicator_ids,
                            acknowledged_only=acknowledged_only)[year]
@@ -240,15 +250,18 @@ def values_by_period(*, agency: Agency | int, year: int, indicator_ids: Iterable
 def _values_by_year(*, agency: Agency | int, years: Iterable[int],
                     indicator_ids: Iterable[int],
                     acknowledged_only: bool = False) -> dict[int, ValuesByPeriod]:
-    """{year: values_by_period of that year} for several years at once. Two queries."""
+    """{year: values_by_period of that year} for several years at once, from finalised
+    rounds only. Two queries."""
     years = sorted(set(years))
     found: dict[int, ValuesByPeriod] = {year: {} for year in years}
     indicator_ids = list(indicator_ids)
     if not indicator_ids:
         return found
     latest: dict[tuple[int, str], int] = {}
-    for round_id, round_year, period in (Round.objects.filter(agency=agency, year__in=years)
-                                         .order_by().values_list("id", "year", "period")):
+    finalised = Round.objects.filter(agency=agency, year__in=years,
+                                     status=RoundStatus.FINALISED)
+    for round_id, round_year, period in finalised.order_by().values_list("id", "year",
+                                                                         "period"):
         if round_id > latest.get((round_year, period), 0):
             latest[(round_year, period)] = round_id
     if not latest:
@@ -373,7 +386,9 @@ class _Recap:
             needs_explanation=False, explanation_reasons=[], missing_value=value is None,
             evidence_count=record.evidence_count if record is not None else 0, record=record,
             last_year=self.last_year.get((item.unit_id, indicator.id), {}).get(
-                self.round.period))
+                self.round.period),
+            flag=(record.plausibility or "") if record is not None else "",
+            target_year=year if target is not None else None)
         row.explanation_reasons = explanation_required(row, self.settings)
         row.needs_explanation = bool(row.explanation_reasons) or (
             self.format.require_explanation and not row.missing_value)
@@ -389,10 +404,19 @@ def _achievement(realisation: Decimal | None, target: EffectiveTarget | None,
 
 # -- the public reads ------------------------------------------------------------------------
 
+def _frozen(round_: Round):
+    """The snapshot a finalised round is read from, or None (an open round, or one finalised
+    before snapshots were kept): computed live then."""
+    return snapshot.current_snapshot(round_) if snapshot.round_is_frozen(round_) else None
+
+
 def unit_recap(track: Track) -> list[RecapRow]:
     """The rows of the track's unit: its indicators in the round's current format, in
     catalogue order (goal, objective, indicator). An indicator without a value yet gives a
-    row with `missing_value`."""
+    row with `missing_value`. A finalised round's rows are its snapshot's."""
+    frozen = _frozen(track.round)
+    if frozen is not None:
+        return snapshot.rows_of(frozen, track.round, unit_id=track.unit_id)
     return _Recap(track.round, unit_id=track.unit_id).rows()
 
 
@@ -421,25 +445,63 @@ def group_rows(rows: list[RecapRow]) -> list[tuple[Goal, list[tuple[Objective, l
 _grouped = group_rows  # the name selectors.py imports
 
 
-def agency_recap(round_: Round) -> AgencyRecap:
+def agency_recap(round_: Round, *, live: bool = False) -> AgencyRecap:
     """Every unit's rows of the round, grouped by goal and objective, and per track how many
-    indicators it reports, how many have a value and how many lack a needed explanation."""
-    recap = _Recap(round_)
-    rows = recap.rows()
+    indicators it reports, how many have a value and how many lack a needed explanation.
+
+    A finalised round's rows are its snapshot's (`snapshot.py`); `live` computes them from
+    the data as it stands whatever the round's status (what the snapshot stores)."""
+    frozen = None if live else _frozen(round_)
+    if frozen is not None:
+        rows = snapshot.rows_of(frozen, round_)
+        data_format = services.current_format(round_)
+    else:
+        recap = _Recap(round_)
+        rows = recap.rows()
+        data_format = recap.format
     by_unit: dict[int, list[RecapRow]] = defaultdict(list)
     for row in rows:
         by_unit[row.unit.id].append(row)
+    tracks = list(round_.tracks.select_related("unit").order_by("unit__order", "unit__name"))
+    if frozen is not None:
+        # The units' names as the snapshot keeps them, so a unit renamed since the round was
+        # finalised is listed as it was (and in the same place).
+        units = {row.unit.id: row.unit for row in rows}
+        for track in tracks:
+            if track.unit_id in units:
+                track.unit = copy(track.unit)
+                track.unit.name = units[track.unit_id].name
+        tracks.sort(key=lambda track: (track.unit.order, track.unit.name))
     completeness = []
-    for track in round_.tracks.select_related("unit").order_by("unit__order", "unit__name"):
+    for track in tracks:
         unit_rows = by_unit.get(track.unit_id, [])
         completeness.append(TrackCompleteness(
             track=track, unit=track.unit, indicators=len(unit_rows),
             with_value=sum(not row.missing_value for row in unit_rows),
             explanations_missing=sum(row.lacks_explanation for row in unit_rows),
             stage=track.stage))
-    return AgencyRecap(round=round_, format=recap.format, rows=rows, completeness=completeness,
+    return AgencyRecap(round=round_, format=data_format, rows=rows, completeness=completeness,
                        groups=group_rows(rows),
                        implausible_count=sum(bool(row.flag) for row in rows))
+
+
+def unit_name(rows: list[RecapRow], track: Track) -> str:
+    """The unit's name as the rows show it: as it was when a finalised round's snapshot was
+    taken, otherwise as it is now."""
+    return rows[0].unit.name if rows and rows[0].frozen else track.unit.name
+
+
+def renstra_end_targets(rows: list[RecapRow]) -> dict[int, Decimal]:
+    """{indicator id: Renstra target of its period's last year}: the stored one of a frozen
+    row, otherwise read now. At most one query."""
+    found = {row.indicator.id: row.renstra_end_target for row in rows
+             if row.frozen and row.renstra_end_target is not None}
+    live = {row.indicator.id for row in rows if not row.frozen}
+    if live:
+        found.update(IndicatorYearTarget.objects
+                     .filter(indicator_id__in=live, year=F("indicator__period__end_year"))
+                     .order_by().values_list("indicator_id", "renstra_target"))
+    return found
 
 
 def _threshold(value: Any) -> str:
@@ -468,7 +530,10 @@ def missing_for_submission(track: Track) -> list[str]:
     agency's thresholds or the format (`require_explanation`) need one; evidence of a value
     absent where the format requires it (`require_evidence`). A value left empty is one
     problem when the format requires values and none otherwise: its explanation and evidence
-    are asked for once it is entered."""
+    are asked for once it is entered. A finalised round has nothing left to submit: [] (its
+    figures are the snapshot's, not recomputed from today's catalogue)."""
+    if snapshot.round_is_frozen(track.round):
+        return []
     recap = _Recap(track.round, unit_id=track.unit_id)
     if recap.format is None:
         return [_("The round has no data-request format yet.")]

@@ -136,17 +136,11 @@ def execution_note_for_viewer(*, viewer: Viewer, execution: StepExecution) -> st
 
 def round_history_for_viewer(*, viewer: Viewer, round_: Round) -> list:
     """The round's audit events in order; an event about a unit's track (it carries the
-    track, and the stage when it happened) only when `may_read_track_note` allows it."""
-    from kinerja.core.models import AuditEvent
+    track, and the stage when it happened) only when `may_read_track_note` allows it. The
+    page reads them as sentences, filtered and paged: collection/history.py."""
+    from .history import visible_events
 
-    tracks = {track.id: track for track in round_.tracks.select_related("unit")}
-    events = (AuditEvent.objects.filter(agency_id=round_.agency_id, round=round_)
-              .select_related("actor__person").order_by("at", "id"))
-    return [event for event in events
-            if event.track_id is None
-            or (event.track_id in tracks
-                and may_read_track_note(viewer=viewer, track=tracks[event.track_id],
-                                        written_at=event.stage))]
+    return list(visible_events(viewer=viewer, round_=round_).select_related("actor__person"))
 
 
 def track_get_for_viewer(*, viewer: Viewer, round_id: int, track_id: int):

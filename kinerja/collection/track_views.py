@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
+from kinerja.catalogue.models import Indicator
 from kinerja.core import files
 from kinerja.core.converters import MAX_ID
 from kinerja.core.errors import DomainError
-from kinerja.core.templatetags.kinerja_format import number
+from kinerja.core.numbers import input_text
 from kinerja.organisation.decorators import person_required
 
 from . import excel, exports, plausibility, recap, selectors, services
@@ -118,7 +119,9 @@ class EntryState:
 def _stored_state(row: recap.RecapRow) -> EntryState:
     record = row.record
     return EntryState(
-        text=number(row.value, row.indicator.decimals) if row.value is not None else "",
+        # Never fewer decimals than the stored value has (core/numbers.py input_text): 54,32
+        # stays 54,32 after the indicator's decimals were lowered, and saves back unchanged.
+        text=input_text(row.value, decimals=row.indicator.decimals),
         explanation=row.explanation, reason=record.change_reason if record else "",
         version=record.version if record else 0)
 
@@ -166,14 +169,24 @@ def _context(request, track: Track, *, typed: TypedValues | None = None, refused
     _entry_states(track, rows, typed, refused, set(from_database))
     codes = {task.code for task in track_tasks(request.viewer, track)}
     last_return = track.returns.order_by("-returned_at", "-id").first()
+    # The reviewer sees what changed since the data was returned: listed, and marked on
+    # the rows of the unit's table.
+    changes = services.changes_since_return(track) if "validate" in codes else []
+    changed = {change.indicator_id: change for change in changes}
+    for row in rows:
+        row.change = changed.get(row.indicator.id)
+    indicators = {row.indicator.id: row.indicator for row in rows}
+    gone = set(changed) - set(indicators)  # a change of an indicator no longer in the format
+    if gone:
+        indicators.update(Indicator.objects.in_bulk(gone))
     return {
         "track": track, "round": track.round, "rows": rows, "codes": codes,
         "editing": bool(codes & EDITING_CODES),
         "missing": recap.missing_for_submission(track) if "submit" in codes else [],
         "returns": track.returns.select_related("returned_by").order_by("returned_at"),
         "last_return": last_return,
-        "changes": services.changes_since_return(track) if "validate" in codes else [],
-        "indicator_names": {row.indicator.id: row.indicator for row in rows},
+        "changes": changes,
+        "indicator_names": indicators,
     }
 
 

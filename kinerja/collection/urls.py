@@ -16,6 +16,8 @@ urlpatterns = [
          name="agency_recap_download"),
     path("<id64:round_id>/lkjip.xlsx", views.lkjip_download, name="lkjip_download"),
     path("<id64:round_id>/history/", views.round_history, name="round_history"),
+    path("<id64:round_id>/history.xlsx", views.round_history_download,
+         name="round_history_download"),
     path("<id64:round_id>/actions/<slug:action>/", views.round_action, name="round_action"),
     path("<id64:round_id>/units/<id64:track_id>/", track_views.track_detail,
          name="track_detail"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from kinerja.core.errors import DomainError
 from kinerja.organisation.decorators import person_required
 
-from . import exports, selectors, services
+from . import exports, history, selectors, services
 from .forms import (
     DispositionForm,
     FormatCreateForm,
@@ -124,10 +124,23 @@ def lkjip_download(request, round_id: int):
 
 @person_required
 def round_history(request, round_id: int):
+    """The round's record as sentences, filtered by unit, step and person, a page at a
+    time (collection/history.py)."""
     round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    found = history.round_history(viewer=request.viewer, round_=round_,
+                                  page=request.GET.get("page") or 1,
+                                  **history.filters_from(request.GET))
     return TemplateResponse(request, "collection/round_history.html", {
-        "round": round_,
-        "events": selectors.round_history_for_viewer(viewer=request.viewer, round_=round_)})
+        "round": round_, "history": found, "events": found.entries})
+
+
+@person_required
+def round_history_download(request, round_id: int):
+    """The filtered record, every page, as .xlsx."""
+    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    return _xlsx(history.history_workbook(viewer=request.viewer, round_=round_,
+                                          **history.filters_from(request.GET)),
+                 history.workbook_filename(round_))
 
 
 @person_required

@@ -140,7 +140,11 @@ def shown(value: Decimal | int, *, decimals: int | None = None, grouping: bool =
 def input_text(value: Decimal | int | None, *, decimals: int | None) -> str:
     """The number as a form field shows it for editing: grouped where the grouped text reads
     back as the same number with `decimals` (see `read_typed`), otherwise without grouping
-    ("12500" for a field without an indicator's decimals, where "12.500" would be ambiguous)."""
+    ("12500" for a field without an indicator's decimals, where "12.500" would be ambiguous).
+
+    Never fewer decimals than the value has (`shown`): 54,32 of an indicator whose decimals
+    were lowered to 0 is "54,32", not "54", so that a page saved unchanged never rounds a
+    stored value (catalogue/guard.py lets the decimals be lowered only with a reason)."""
     if value is None:
         return ""
     grouped = shown(value, decimals=decimals)

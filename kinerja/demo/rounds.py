@@ -3,15 +3,23 @@ the previous quarter's and the same quarter's of last year finished, and this qu
 at data entry, so a visitor sees tasks, recaps (with the previous period and last year) and
 times at once.
 
+Each round happened in its own time (kinerja/demo/timeline.py): every step runs with Django's
+clock moved to the step's working moment (kinerja/demo/clock.py), so its execution, signatures,
+documents and audit events carry that moment, its agenda number comes from that year's counter,
+and the figures are the services' own. A round is a script of acts, each some working minutes
+after the one before, spread over the round's window.
+
 Every value is near its target (`plausible_value`), so none breaks a plausibility rule of
-docs/domain.md §10; kinerja/demo/tests/test_demo_plausible.py checks it."""
+docs/domain.md §10; kinerja/demo/tests/test_demo.py checks it."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from kinerja.catalogue.achievement import effective_target
@@ -19,10 +27,15 @@ from kinerja.catalogue.models import IndicatorYearTarget
 from kinerja.collection import services
 from kinerja.collection.models import Round, Track
 from kinerja.collection.services import ValueEntry
-from kinerja.organisation.models import Agency, Capacity, Person, PositionHolding
+from kinerja.organisation.models import Agency, Capacity, Person, PositionHolding, Unit
 from kinerja.sops.models import Sop
+from kinerja.worktime.calendar import Calendar
+
+from . import clock, timeline
 
 EXPLANATION = "Capaian sesuai pelaksanaan kegiatan pada periode ini."
+# Documents are filed once a step has committed, a moment after it.
+FILING_DELAY = timedelta(minutes=1)
 
 
 class Cast:
@@ -76,44 +89,6 @@ def demo_period(agency: Agency) -> tuple[int, int]:
     return today.year, (today.month - 1) // 3 + 1
 
 
-def _fresh(round_: Round) -> int:
-    round_.refresh_from_db()
-    return round_.version
-
-
-def open_round(agency: Agency, cast: Cast, year: int, period: str) -> Round:
-    """Steps 1–4: disposition, forwarding, initials, format, sending, meeting."""
-    today = timezone.localdate()
-    sop = Sop.objects.filter(agency=agency).first()
-    label = f"triwulan {period.removeprefix('Q')}" if period != "Y" else "tahunan"
-    disposition = services.disposition_create(
-        user=cast.head.user, sop=sop, year=year, period=period, date=today, speed="segera",
-        security="biasa", subject=f"Pengumpulan data kinerja {label} tahun {year}",
-        instruction="Mohon dikoordinasikan pengumpulan data kinerja seluruh bidang.",
-        deadline=today + timedelta(days=21))
-    round_ = services.disposition_sign(user=cast.head.user, disposition=disposition,
-                                       expected_version=disposition.version)
-    services.disposition_forward(user=cast.secretary.user, round_=round_,
-                                 instruction="Siapkan format permintaan data.",
-                                 expected_version=_fresh(round_))
-    services.disposition_initial(user=cast.planning_head.user, round_=round_,
-                                 expected_version=_fresh(round_))
-    services.format_create(user=cast.data_head.user, round_=round_,
-                           due_date=today + timedelta(days=14), expected_version=_fresh(round_))
-    services.format_finalise(user=cast.data_head.user, round_=round_,
-                             expected_version=_fresh(round_))
-    services.format_send(user=cast.data_head.user, round_=round_,
-                         expected_version=_fresh(round_))
-    invitees = [cast.secretary, cast.data_head, *(cast.head_of(t) for t in round_.tracks.all())]
-    services.meeting_record(
-        user=cast.data_head.user, round_=round_, held_at=timezone.now(),
-        place="Ruang Rapat Bappeda & Litbang", invitees=invitees, attendees=invitees,
-        minutes="Format permintaan data dibahas bersama para Kepala Bidang dan Subbidang Data.",
-        decisions="Data diserahkan paling lambat sesuai batas waktu format.",
-        expected_version=_fresh(round_))
-    return round_
-
-
 def plausible_value(item, round_: Round) -> str:
     """A realistic value near the target, the same on every run."""
     indicator = item.indicator
@@ -136,31 +111,184 @@ def plausible_value(item, round_: Round) -> str:
     return str(value).replace(".", ",")
 
 
-def fill(track: Track, cast: Cast, round_: Round, *, submit: bool) -> None:
-    staff = cast.staff_of(track)
-    items = services.current_format(round_).items.filter(unit=track.unit).select_related(
-        "indicator")
-    services.values_save(user=staff.user, track=track, entries=[
-        ValueEntry(indicator_id=item.indicator_id, value_text=plausible_value(item, round_),
-                   explanation=EXPLANATION) for item in items])
-    if submit:
-        track.refresh_from_db()
-        services.data_entry_complete(user=staff.user, track=track,
+# -- the script of a round --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Act:
+    """One thing done in a round: `name` is a method of `RoundBuilder`, done `gap` working
+    minutes after the act before; `track` is the index of the unit (in unit order)."""
+
+    name: str
+    gap: int
+    track: int | None = None
+
+
+# Steps 1–4 on the first day, within the SOP's time standards: the head signs the disposition,
+# the secretary forwards it, the planning head initials it, the data subsection makes and sends
+# the format, and the meeting is held and its minutes recorded.
+OPENING = (Act("draft", 0), Act("sign", 12), Act("forward", 5), Act("initial", 6),
+           Act("format", 7), Act("format_finalise", 10), Act("format_send", 10),
+           Act("meeting", 30), Act("meeting_record", 20))
+
+
+def unit_acts(track: int, names: tuple[str, ...]) -> list[Act]:
+    """A unit's acts one after the other: its staff fill in (steps 5–6), its head validates
+    and hands over, the data subsection acknowledges (steps 7–8)."""
+    gaps = {"values": 50, "complete": 20, "submit": 15, "approve": 40, "handover": 8,
+            "acknowledge": 6}
+    return [Act(name, gaps[name], track) for name in names]
+
+
+FILLING = ("values", "complete", "submit")
+HANDING_OVER = ("approve", "handover", "acknowledge")
+
+
+def finished_script(track_count: int) -> list[Act]:
+    """Every unit fills in; then every head validates and hands over; then the recap."""
+    acts = list(OPENING)
+    for track in range(track_count):
+        acts += unit_acts(track, FILLING)
+    for track in range(track_count):
+        acts += unit_acts(track, HANDING_OVER)
+    return [*acts, Act("finalise", 240)]
+
+
+def current_script() -> list[Act]:
+    """This quarter's round at data entry: one unit validated (its hand-over waits), one
+    waiting for its Kabid, one with its values saved but not yet marked as filled in."""
+    return [*OPENING, *unit_acts(0, FILLING), *unit_acts(1, FILLING),
+            *unit_acts(0, ("approve",)), *unit_acts(2, ("values",))]
+
+
+class RoundBuilder:
+    """Plays a round's script through the services, each act at its moment."""
+
+    def __init__(self, agency: Agency, cast: Cast, calendar: Calendar, year: int,
+                 period: str):
+        self.agency, self.cast, self.calendar = agency, cast, calendar
+        self.year, self.period = year, period
+        self.round_: Round | None = None
+        self.sheet = None  # the disposition
+        self.held_at: datetime | None = None
+
+    def play(self, script: list[Act], window: timeline.Window) -> Round:
+        moments = timeline.schedule(self.calendar, window, [act.gap for act in script])
+        for act, moment in zip(script, moments, strict=True):
+            with clock.moved_to(moment):
+                getattr(self, act.name)(moment, self.track(act.track))
+            self.file_documents(moment)
+        return self.round_
+
+    def track(self, index: int | None) -> Track | None:
+        if index is None:
+            return None
+        return list(self.round_.tracks.select_related("unit").order_by("unit__order"))[index]
+
+    def version(self) -> int:
+        self.round_.refresh_from_db()
+        return self.round_.version
+
+    def file_documents(self, moment: datetime) -> None:
+        """The documents of the steps completed at the moment, filed a moment later, as the
+        app files them after the step's commit (`documents.receivers`); the commit's own
+        filing then finds them filed."""
+        if self.round_ is None or not settings.KINERJA_ISSUE_DOCUMENTS:
+            return
+        from kinerja.documents.services import documents_issue_report
+
+        with clock.moved_to(moment + FILING_DELAY):
+            for execution_id in (self.round_.executions.filter(completed_at=moment)
+                                 .order_by("id").values_list("id", flat=True)):
+                documents_issue_report(execution_id)
+
+    # Steps 1–4 ---------------------------------------------------------------------------
+
+    def draft(self, moment: datetime, track: None) -> None:
+        day = timezone.localdate()
+        label = (f"triwulan {self.period.removeprefix('Q')}" if self.period != "Y"
+                 else "tahunan")
+        self.sheet = services.disposition_create(
+            user=self.cast.head.user, sop=Sop.objects.filter(agency=self.agency).first(),
+            year=self.year, period=self.period, date=day, speed="segera", security="biasa",
+            subject=f"Pengumpulan data kinerja {label} tahun {self.year}",
+            instruction="Mohon dikoordinasikan pengumpulan data kinerja seluruh bidang.",
+            deadline=day + timedelta(days=21))
+
+    def sign(self, moment: datetime, track: None) -> None:
+        self.round_ = services.disposition_sign(user=self.cast.head.user,
+                                                disposition=self.sheet,
+                                                expected_version=self.sheet.version)
+
+    def forward(self, moment: datetime, track: None) -> None:
+        services.disposition_forward(user=self.cast.secretary.user, round_=self.round_,
+                                     instruction="Siapkan format permintaan data.",
+                                     expected_version=self.version())
+
+    def initial(self, moment: datetime, track: None) -> None:
+        services.disposition_initial(user=self.cast.planning_head.user, round_=self.round_,
+                                     expected_version=self.version())
+
+    def format(self, moment: datetime, track: None) -> None:
+        services.format_create(user=self.cast.data_head.user, round_=self.round_,
+                               due_date=timezone.localdate() + timedelta(days=14),
+                               expected_version=self.version())
+
+    def format_finalise(self, moment: datetime, track: None) -> None:
+        services.format_finalise(user=self.cast.data_head.user, round_=self.round_,
+                                 expected_version=self.version())
+
+    def format_send(self, moment: datetime, track: None) -> None:
+        services.format_send(user=self.cast.data_head.user, round_=self.round_,
+                             expected_version=self.version())
+
+    def meeting(self, moment: datetime, track: None) -> None:
+        self.held_at = moment  # the minutes are recorded after the meeting
+
+    def meeting_record(self, moment: datetime, track: None) -> None:
+        cast = self.cast
+        invitees = [cast.secretary, cast.data_head,
+                    *(cast.head_of(t) for t in self.round_.tracks.all())]
+        services.meeting_record(
+            user=cast.data_head.user, round_=self.round_, held_at=self.held_at,
+            place="Ruang Rapat Bappeda & Litbang", invitees=invitees, attendees=invitees,
+            minutes="Format permintaan data dibahas bersama para Kepala Bidang dan Subbidang "
+                    "Data.",
+            decisions="Data diserahkan paling lambat sesuai batas waktu format.",
+            expected_version=self.version())
+
+    # Steps 5–9 ---------------------------------------------------------------------------
+
+    def values(self, moment: datetime, track: Track) -> None:
+        items = services.current_format(self.round_).items.filter(
+            unit=track.unit).select_related("indicator")
+        services.values_save(user=self.cast.staff_of(track).user, track=track, entries=[
+            ValueEntry(indicator_id=item.indicator_id,
+                       value_text=plausible_value(item, self.round_),
+                       explanation=EXPLANATION) for item in items])
+
+    def complete(self, moment: datetime, track: Track) -> None:
+        services.data_entry_complete(user=self.cast.staff_of(track).user, track=track,
                                      expected_version=track.version)
-        track.refresh_from_db()
-        services.unit_recap_submit(user=staff.user, track=track,
+
+    def submit(self, moment: datetime, track: Track) -> None:
+        services.unit_recap_submit(user=self.cast.staff_of(track).user, track=track,
                                    expected_version=track.version)
 
+    def approve(self, moment: datetime, track: Track) -> None:
+        services.unit_recap_approve(user=self.cast.head_of(track).user, track=track,
+                                    expected_version=track.version)
 
-def finish(track: Track, cast: Cast, round_: Round) -> None:
-    fill(track, cast, round_, submit=True)
-    unit_head = cast.head_of(track)
-    for call in (services.unit_recap_approve, services.handover_submit):
-        track.refresh_from_db()
-        call(user=unit_head.user, track=track, expected_version=track.version)
-    track.refresh_from_db()
-    services.handover_acknowledge(user=cast.data_head.user, track=track,
-                                  expected_version=track.version)
+    def handover(self, moment: datetime, track: Track) -> None:
+        services.handover_submit(user=self.cast.head_of(track).user, track=track,
+                                 expected_version=track.version)
+
+    def acknowledge(self, moment: datetime, track: Track) -> None:
+        services.handover_acknowledge(user=self.cast.data_head.user, track=track,
+                                      expected_version=track.version)
+
+    def finalise(self, moment: datetime, track: None) -> None:
+        services.round_finalise(user=self.cast.data_staff.user, round_=self.round_,
+                                expected_version=self.version())
 
 
 def look_back(year: int, quarter: int) -> list[tuple[int, int]]:
@@ -169,34 +297,28 @@ def look_back(year: int, quarter: int) -> list[tuple[int, int]]:
     return [previous, (year - 1, quarter)]
 
 
+def reporting_unit_count(agency: Agency) -> int:
+    """The units that get a track (`collection.engine.reporting_units`)."""
+    return Unit.objects.filter(agency=agency, kind__in=["secretariat", "division"]).count()
+
+
 def demo_rounds(agency: Agency) -> None:
     if Round.objects.filter(agency=agency).exists():
         return
     cast = Cast(agency)
+    calendar = Calendar.load(agency)
+    build = clock.real_now()
     year, quarter = demo_period(agency)
-    # The year's collection that fed last year's LKjIP.
-    finished = open_round(agency, cast, year - 1, "Y")
-    for track in finished.tracks.all():
-        finish(track, cast, finished)
-    services.round_finalise(user=cast.data_staff.user, round_=finished,
-                            expected_version=_fresh(finished))
-    # The rounds this quarter's looks back to, finished too: the previous quarter and the
-    # same quarter last year, so its pages show the previous period and last year.
-    for back_year, back_quarter in look_back(year, quarter):
-        earlier = open_round(agency, cast, back_year, f"Q{back_quarter}")
-        for track in earlier.tracks.all():
-            finish(track, cast, earlier)
-        services.round_finalise(user=cast.data_staff.user, round_=earlier,
-                                expected_version=_fresh(earlier))
-    current = open_round(agency, cast, year, f"Q{quarter}")
-    tracks = list(current.tracks.order_by("unit__order"))
-    # One unit is validated (its hand-over waits), one waits for its Kabid, one has its values
-    # saved but not yet marked as filled in.
-    finish_until_handover = tracks[0]
-    fill(finish_until_handover, cast, current, submit=True)
-    finish_until_handover.refresh_from_db()
-    services.unit_recap_approve(user=cast.head_of(finish_until_handover).user,
-                                track=finish_until_handover,
-                                expected_version=finish_until_handover.version)
-    fill(tracks[1], cast, current, submit=True)
-    fill(tracks[2], cast, current, submit=False)
+    # The year's collection that fed last year's LKjIP, and the rounds this quarter's looks
+    # back to (the previous quarter and the same quarter last year), finished; then this
+    # quarter's. Built one after the other in the order they began (the year's first when
+    # two begin together), so the agenda numbers follow the dates.
+    finished = [(year - 1, "Y"), *((y, f"Q{q}") for y, q in look_back(year, quarter))]
+    plays = [(timeline.finished_window(calendar, y, p, build), y, p,
+              finished_script(reporting_unit_count(agency))) for y, p in finished]
+    # This quarter's round ends just before the build: its open steps were given just now.
+    script = current_script()
+    plays.append((timeline.current_window(calendar, build, sum(act.gap for act in script)),
+                  year, f"Q{quarter}", script))
+    for window, round_year, period, script in sorted(plays, key=lambda play: play[0].start):
+        RoundBuilder(agency, cast, calendar, round_year, period).play(script, window)

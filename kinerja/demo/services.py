@@ -1,7 +1,7 @@
 """Builds the demo agencies. Only in demo mode: a production install has no demo passwords."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -22,7 +22,9 @@ from kinerja.organisation.models import (
 )
 from kinerja.organisation.setup import ensure_agency_admin_group, ensure_function_tags
 from kinerja.sops.services import sop_load
+from kinerja.worktime.calendar import Calendar
 
+from . import clock, timeline
 from .data import DEMO_AGENCIES
 from .rounds import demo_rounds
 
@@ -49,14 +51,22 @@ def require_demo_mode() -> None:
 def demo_setup() -> list[DemoAccount]:
     """Create (or bring back to their demo state) the demo agencies, people and SOP."""
     require_demo_mode()
-    ensure_agency_admin_group()
-    tags = ensure_function_tags()
-    for spec in DEMO_AGENCIES:
-        agency = _agency(spec, tags)
-        sop_load(agency=agency, text=sop_text_for(spec), source_name=SEED_SOP.name)
-        _document_settings(agency, spec)
+    today = timezone.localdate()
+    # The people, SOP and catalogue were there before the demo's first round: set up at a
+    # moment of the past (kinerja/demo/clock.py), the rounds then each at their own.
+    with clock.moved_to(timeline.history_start(Calendar.default(), clock.real_now())):
+        ensure_agency_admin_group()
+        tags = ensure_function_tags()
+        agencies = []
+        for spec in DEMO_AGENCIES:
+            agency = _agency(spec, tags, today)
+            sop_load(agency=agency, text=sop_text_for(spec), source_name=SEED_SOP.name)
+            _document_settings(agency, spec)
+            if spec.get("catalogue"):
+                demo_catalogue(agency=agency)
+            agencies.append((agency, spec))
+    for agency, spec in agencies:
         if spec.get("catalogue"):
-            demo_catalogue(agency=agency)
             demo_rounds(agency)
     return demo_accounts()
 
@@ -89,7 +99,7 @@ def sop_text_for(spec: dict) -> str:
     return text
 
 
-def _agency(spec: dict, tags: dict) -> Agency:
+def _agency(spec: dict, tags: dict, today: date) -> Agency:
     agency, _ = Agency.objects.update_or_create(code=spec["code"], defaults={
         key: spec[key] for key in ("name", "short_name", "government_name", "address")})
     units: dict[str, Unit] = {}
@@ -98,7 +108,6 @@ def _agency(spec: dict, tags: dict) -> Agency:
             "name": name, "kind": kind, "parent": units.get(parent), "order": order})
         unit.functions.set([tags[tag] for tag in functions])
         units[code] = unit
-    today = timezone.localdate()
     user_model = get_user_model()
     admin_group = ensure_agency_admin_group()
     for row in spec["people"]:
@@ -124,7 +133,8 @@ def _agency(spec: dict, tags: dict) -> Agency:
         if acting:
             PositionHolding.objects.update_or_create(
                 person=person, position=position, capacity=Capacity(acting), defaults={
-                    "start_date": today - timedelta(days=60),
+                    # Acting since before the demo's first round, whose steps they sign.
+                    "start_date": today - timedelta(days=timeline.HISTORY_DAYS),
                     "end_date": today + timedelta(days=180),
                     "decree": "SK Bupati Banggai (demo)"})
         else:

@@ -25,7 +25,7 @@ from kinerja.collection.models import (
     StepExecution,
     Track,
 )
-from kinerja.collection.recap import agency_recap, group_rows, unit_recap
+from kinerja.collection.recap import agency_recap, group_rows, unit_name, unit_recap
 from kinerja.collection.services.common import (
     HEAD_SIGNATURE,
     PLANNING_INITIALS,
@@ -223,9 +223,10 @@ def filled_format_spec(round_: Round, execution: StepExecution | None,
         agency=round_.agency,
         kind=DocumentKind.FILLED_FORMAT, title=_("Filled data-request format %(period)s · "
                                                  "%(unit)s")
-        % {"period": str(round_), "unit": track.unit.name},
+        % {"period": str(round_), "unit": unit_name(rows, track)},
         template="documents/filled_format.html",
-        context={**_round_context(round_), "track": track, "rows": rows,
+        context={**_round_context(round_), "track": track,
+                 "unit_name": unit_name(rows, track), "rows": rows,
                  "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=[_executor(execution, caption=_("Filled in by"))] if execution else [],
         landscape=True, track=track)
@@ -239,9 +240,10 @@ def unit_recap_spec(round_: Round, execution: StepExecution | None,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.UNIT_RECAP, title=_("Unit recap %(period)s · %(unit)s")
-        % {"period": str(round_), "unit": track.unit.name},
+        % {"period": str(round_), "unit": unit_name(rows, track)},
         template="documents/recap.html",
-        context={**_round_context(round_), "track": track, "groups": group_rows(rows),
+        context={**_round_context(round_), "track": track,
+                 "unit_name": unit_name(rows, track), "groups": group_rows(rows),
                  "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=signers, landscape=True, track=track)
 
@@ -256,9 +258,10 @@ def validation_spec(round_: Round, execution: StepExecution | None,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.VALIDATION_RECORD, title=_("Validation record %(period)s · %(unit)s")
-        % {"period": str(round_), "unit": track.unit.name},
+        % {"period": str(round_), "unit": unit_name(rows, track)},
         template="documents/validation.html",
-        context={**_round_context(round_), "track": track, "execution": execution,
+        context={**_round_context(round_), "track": track,
+                 "unit_name": unit_name(rows, track), "execution": execution,
                  "returned": returned, "record": record, "lines": lines,
                  "place_date": _place_date(round_.agency, execution and execution.completed_at)},
         signers=[_executor(execution)] if execution else [], landscape=True, track=track)
@@ -276,9 +279,10 @@ def handover_spec(round_: Round, execution: StepExecution | None,
     return DocumentSpec(
         agency=round_.agency,
         kind=DocumentKind.HANDOVER_RECEIPT, title=_("Hand-over receipt %(period)s · %(unit)s")
-        % {"period": str(round_), "unit": track.unit.name},
+        % {"period": str(round_), "unit": unit_name(rows, track)},
         template="documents/handover.html",
-        context={**_round_context(round_), "track": track, "execution": execution,
+        context={**_round_context(round_), "track": track,
+                 "unit_name": unit_name(rows, track), "execution": execution,
                  "returned": returned, "indicators": len(rows),
                  "with_value": sum(1 for row in rows if row.value is not None),
                  "evidence": sum(row.evidence_count for row in rows),

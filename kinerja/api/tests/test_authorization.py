@@ -216,6 +216,16 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda s: ("/auth/token", None), {}, "staff_x",
         also=_revoke_is_only_for_the_token_used,
         notes="Revokes the token the request carries: no other token can be named."),
+    # -- the catalogue: master data of the whole agency, read by every person of it
+    ("GET", "/renstra-periods"): Route(
+        lambda s: ("/renstra-periods", None), READ_REFUSED, "staff_y",
+        leak=lambda s, rows: rows == []),
+    ("GET", "/renstra-periods/{period_id}"): Route(
+        lambda s: (f"/renstra-periods/{s.catalogue[0].period_id}", None),
+        {OUTSIDER: 404, NOBODY: 403}, "staff_y"),
+    ("GET", "/indicators/{indicator_id}"): Route(
+        lambda s: (f"/indicators/{s.catalogue[0].id}", None), {OUTSIDER: 404, NOBODY: 403},
+        "staff_y"),
     # -- the collection cycle: reads
     ("GET", "/tasks"): Route(
         _after_a_round("/tasks"), READ_REFUSED, "secretary",

@@ -21,3 +21,34 @@ def test_description_and_docs_need_a_login_and_name_both_schemes(client, org):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert "'unsafe-inline'" in docs["Content-Security-Policy"]
+
+
+def test_the_catalogue_routes_and_the_recap_rows_targets_are_described():
+    """The document names the catalogue's read routes, and says of each recap row which
+    target it used (bounds, source, year) and how the indicator counts, so that a client
+    generated from it can recompute the achievement (test_recompute_from_api.py)."""
+    from kinerja.api.api import api
+
+    schema = api.get_openapi_schema()
+    for path in ("/api/v1/renstra-periods", "/api/v1/renstra-periods/{period_id}",
+                 "/api/v1/indicators/{indicator_id}"):
+        operation = schema["paths"][path]["get"]
+        assert operation["tags"] == ["catalogue"]
+        assert {"200", "401", "403"} <= {str(status) for status in operation["responses"]}
+    assert "404" in {str(s) for s in
+                     schema["paths"]["/api/v1/indicators/{indicator_id}"]["get"]["responses"]}
+    components = schema["components"]["schemas"]
+    row = components["RecapRowOut"]
+    for name in ("target", "target_low", "target_high", "target_source", "target_year",
+                 "polarity", "aggregation", "decimals"):
+        assert name in row["required"], name
+    assert row["properties"]["target_source"]["anyOf"][0] == {
+        "$ref": "#/components/schemas/TargetSource"}
+    assert components["TargetSource"]["enum"] == [
+        "quarter", "pk", "renstra", "pk_pro_rata", "renstra_pro_rata"]
+    indicator = components["IndicatorOut"]["properties"]
+    assert {"polarity", "aggregation", "data_type", "decimals", "minimum", "maximum",
+            "is_iku", "responsible_unit_id", "baseline", "targets"} <= set(indicator)
+    target = components["YearTargetOut"]["properties"]
+    assert {"year", "renstra_target", "renstra_target_max", "pk_target", "pk_target_max",
+            "q1_target", "q2_target", "q3_target", "q4_target"} == set(target)

@@ -43,3 +43,31 @@ def test_the_round_list_does_not_grow_with_the_rounds(org, sop):
     open_round(org, sop, "Q3")
     assert queries(caller, "/rounds") == one
     assert len(caller.get("/rounds").json()) == 3
+
+
+def test_the_catalogue_of_a_period_does_not_grow_with_its_indicators(org, catalogue):
+    """A period's goals, objectives, indicators and their targets: prefetched, so that the
+    number of queries is the same for 4 indicators and for 24."""
+    from decimal import Decimal
+
+    from kinerja.catalogue.models import Goal, Indicator, IndicatorYearTarget, Objective
+
+    caller = Caller(api_token_create(user=org.staff_x.user, name="t")[1])
+    period = catalogue[0].period
+    path = f"/renstra-periods/{period.id}"
+    queries(caller, path)  # the first call marks the token as used
+    four = queries(caller, path)
+    one = queries(caller, f"/indicators/{catalogue[0].id}")
+    for number in range(2, 7):
+        goal = Goal.objects.create(period=period, code=f"T{number}", text="Tujuan")
+        objective = Objective.objects.create(goal=goal, code=f"S{number}", text="Sasaran")
+        for letter in "ABCD":
+            indicator = Indicator.objects.create(
+                period=period, objective=objective, code=f"{letter}{number}", name="Indikator",
+                unit_of_measure="%", responsible_unit=org.division_y)
+            for year in (2025, 2026):
+                IndicatorYearTarget.objects.create(indicator=indicator, year=year,
+                                                   renstra_target=Decimal(year - 2020))
+    assert queries(caller, path) == four
+    assert len(caller.get(path).json()["indicators"]) == 24
+    assert queries(caller, f"/indicators/{indicator.id}") == one

@@ -37,7 +37,7 @@ def tokens(org):
 
 
 @pytest.fixture
-def known_ids(org, sop, entry_round):
+def known_ids(org, sop, entry_round, catalogue):
     """Ids that exist, for the positive cases that draw them: random ids find nothing."""
     today = timezone.localdate()
     draft = services.disposition_create(
@@ -45,7 +45,8 @@ def known_ids(org, sop, entry_round):
         security="biasa", subject="Data kinerja", instruction="Kumpulkan.", deadline=today)
     return {"round_id": entry_round.id, "sop_id": sop.id, "unit_id": org.division_x.id,
             "track_id": entry_round.tracks.get(unit=org.division_x).id,
-            "disposition_id": draft.id, "version": 1}
+            "disposition_id": draft.id, "version": 1,
+            "period_id": catalogue[0].period_id, "indicator_id": catalogue[0].id}
 
 
 @pytest.fixture(autouse=True)

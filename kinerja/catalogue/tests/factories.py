@@ -18,6 +18,7 @@ from kinerja.catalogue.models import (
     RenstraPeriod,
 )
 from kinerja.catalogue.services import renstra_period_create
+from kinerja.core.models import AuditEvent
 
 YEARS = range(2021, 2027)
 
@@ -105,13 +106,13 @@ def sheet_values(data: bytes) -> list[list[Any]]:
 
 
 def snapshot(period: RenstraPeriod) -> dict:
-    """Every stored value of the period's catalogue, and the history counts."""
+    """Every stored value of the period's catalogue, and the counts of its audit events."""
     return {
         "goals": list(Goal.objects.filter(period=period).values()),
         "objectives": list(Objective.objects.filter(goal__period=period).values()),
         "indicators": list(Indicator.objects.filter(period=period).values()),
         "targets": list(IndicatorYearTarget.objects.filter(indicator__period=period)
                         .order_by("indicator__code", "year").values()),
-        "history": [model.history.count() for model in
-                    (Goal, Objective, Indicator, IndicatorYearTarget)],
+        "history": [AuditEvent.objects.filter(object_type=model._meta.label_lower).count()
+                    for model in (Goal, Objective, Indicator, IndicatorYearTarget)],
     }

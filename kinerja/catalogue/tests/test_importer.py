@@ -114,7 +114,20 @@ def test_a_changed_file_updates_the_rows_by_their_codes(org, imported):
     assert i1.targets.get(year=2025).renstra_target == D(94)
     assert Goal.objects.get(code="T2").text == "Menurunnya kemiskinan dan pengangguran"
     assert Indicator.objects.count() == 4
-    assert i1.history.count() == 2
+    # One event for each object created, then one for each changed (no reason needed:
+    # nothing finalised depends on the catalogue).
+    events = AuditEvent.objects.filter(object_type="catalogue.indicator",
+                                       object_id=str(i1.pk)).order_by("id")
+    assert [event.action for event in events] == ["catalogue.indicator.created",
+                                                  "catalogue.indicator.changed"]
+    assert events[1].data["old"] == {"name": "Persentase dokumen perencanaan yang tepat waktu"}
+    assert events[1].data["new"] == {
+        "name": "Persentase dokumen perencanaan yang ditetapkan tepat waktu"}
+    assert "reason" not in events[1].data
+    target = i1.targets.get(year=2025)
+    assert AuditEvent.objects.get(object_type="catalogue.indicatoryeartarget",
+                                  object_id=str(target.pk), action__endswith=".changed"
+                                  ).data["new"] == {"renstra_target": "94.0000"}
 
 
 def test_cleared_target_cells_remove_that_years_target(org, imported):
@@ -370,3 +383,14 @@ def test_the_export_counts_each_units_indicators_with_formulas(org, imported):
     assert _evaluate(book, total[2]) == Indicator.objects.filter(period=imported).count()
     # The importer reads "Katalog" only: the summary sheet does not disturb a re-import.
     assert not run(org, imported, catalogue_export(imported)).changed
+
+
+def test_a_range_of_whole_numbers_is_exported_as_the_import_reads_it():
+    """3–4 was written "3,000000–4,000000" (format(int, "f")), which the import refuses."""
+    from kinerja.catalogue.exporter import _target_cell
+    from kinerja.catalogue.importer import _parse_number_text
+
+    cell = _target_cell(D("3.0000"), D("4.0000"))
+    assert cell == "3–4"
+    assert _target_cell(D("2.5000"), D("10.0000")) == "2,5–10"
+    assert [_parse_number_text(part, 2) for part in cell.split("–")] == [3, 4]

@@ -15,11 +15,12 @@ from kinerja.catalogue.models import (
     Objective,
     RenstraPeriod,
 )
-from kinerja.catalogue.services import renstra_period_create
+from kinerja.catalogue.services import catalogue_import, renstra_period_create
 from kinerja.core.errors import DomainError
+from kinerja.core.models import AuditEvent
 from kinerja.organisation.tests.factories import UnitFactory
 
-from .factories import make_period
+from .factories import make_period, sample_rows, sample_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -188,9 +189,19 @@ def test_period_create_refuses_a_second_one_with_the_same_years(org, period):
                                  end_year=2026).name == "Renstra Badan B 2021–2026"
 
 
-def test_changes_are_kept_in_history(org, objective):
-    made = saved(objective, org.division_x)
-    made.name = "Indikator baru"
-    made.save()
-    assert [entry.name for entry in made.history.order_by("history_id")] == [
-        "Indikator", "Indikator baru"]
+def test_changes_are_kept_as_audit_events(org, period):
+    """The import and the admin keep each change as one event (kinerja/core/audit.py); the
+    guarded changes and the admin are tested in test_guard.py."""
+    catalogue_import(agency=org.agency, period=period, file=sample_workbook(period))
+    made = Indicator.objects.get(period=period, code="I1")
+    rows = sample_rows()
+    rows[0].name = "Indikator baru"
+    catalogue_import(agency=org.agency, period=period, file=sample_workbook(period, rows),
+                     actor=org.staff_secretariat.user)
+    events = AuditEvent.objects.filter(object_type="catalogue.indicator",
+                                       object_id=str(made.pk)).order_by("id")
+    assert [(event.action, event.data["new"].get("name")) for event in events] == [
+        ("catalogue.indicator.created", "Persentase dokumen perencanaan yang tepat waktu"),
+        ("catalogue.indicator.changed", "Indikator baru")]
+    assert events[1].actor == org.staff_secretariat.user
+    assert events[1].agency == org.agency

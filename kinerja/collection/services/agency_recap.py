@@ -1,5 +1,9 @@
 """Step 9: the data subsection compiles the agency recap and finalises the round; the head may
-finalise without some units (with the reason) and reopen a finalised round."""
+finalise without some units (with the reason) and reopen a finalised round.
+
+Finalising stores the recap as it stands (`snapshot.take_snapshot`), which every view of the
+finalised round then reads; reopening keeps that snapshot, marked superseded, and finalising
+again stores the next one (docs/architecture.md, "Finalised recaps")."""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
-from .. import engine
+# The module, not its functions: snapshot imports the recap, which imports services back.
+from .. import engine, snapshot
 from ..models import ExecutionStatus, Round, RoundStatus, StepExecution, TrackStage
 from .common import audit, check_version, role_for, step_of_kind
 
@@ -63,13 +68,16 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
     else:
         role = role_for(viewer, step)
         engine.complete(execution, user=user, role=role, outcome="finalised", note=reason)
+    now = timezone.now()
+    # Computed live while the round is still open: what the finalised round shows from now on.
+    frozen = snapshot.take_snapshot(round_, user=user, missing=missing, at=now)
     round_.status = RoundStatus.FINALISED
-    round_.finalised_at = timezone.now()
+    round_.finalised_at = now
     round_.version += 1
     round_.save(update_fields=["status", "finalised_at", "version"])
     audit("round.finalised", round_, user=user, round_=round_, step=step.number,
           summary=f"Round {round_} finalised by {role.position_title}", missing=missing,
-          reason=reason)
+          reason=reason, snapshot=frozen.number)
     return round_
 
 
@@ -89,6 +97,8 @@ def round_reopen(*, user, round_: Round, reason: str, expected_version: int) -> 
                             period=round_.period, status=RoundStatus.OPEN).exists():
         raise OutOfTurn(_("Another round for this period is in progress."),
                         code="round_exists")
+    # The snapshot stays in the record; finalising again stores the next one.
+    snapshot.supersede(round_)
     round_.status = RoundStatus.OPEN
     round_.finalised_at = None
     round_.version += 1

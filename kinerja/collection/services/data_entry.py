@@ -88,18 +88,21 @@ def editing_role(user, track: Track) -> Role:
     raise OutOfTurn(_("Data entry is not open for this unit now."), code="not_open")
 
 
-def parse_value(indicator: Indicator, text: str | Decimal) -> Decimal | None:
+def parse_value(indicator: Indicator, text: str | Decimal, *,
+                stored: Decimal | None = None) -> Decimal | None:
     """The entered text (or exact number) as a value of the indicator, or a ValueError saying
-    what is wrong."""
+    what is wrong. `stored` is the value saved before: given back unchanged it keeps its
+    decimals even when the indicator's decimals were lowered since (catalogue/guard.py), so
+    that saving a page unchanged never rounds a stored value."""
     if isinstance(text, Decimal):
-        return _checked(indicator, text)
+        return _checked(indicator, text, stored)
     value = read_typed(text, decimals=indicator.decimals)
     if value is None:
         return None
-    return _checked(indicator, value)
+    return _checked(indicator, value, stored)
 
 
-def _checked(indicator: Indicator, value: Decimal) -> Decimal:
+def _checked(indicator: Indicator, value: Decimal, stored: Decimal | None = None) -> Decimal:
     """`value` if the indicator can hold it; otherwise a ValueError saying why."""
     if not value.is_finite():
         raise ValueError(_("The number is too large."))
@@ -113,7 +116,8 @@ def _checked(indicator: Indicator, value: Decimal) -> Decimal:
                       or indicator.aggregation == Aggregation.SUM):
         raise ValueError(_("This indicator cannot be negative."))
     exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > indicator.decimals:
+    if (isinstance(exponent, int) and -exponent > indicator.decimals
+            and (stored is None or value != stored)):
         raise ValueError(_("At most %(count)d decimals for this indicator.")
                          % {"count": indicator.decimals})
     return value
@@ -210,7 +214,8 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
             problems.add(indicator.id, indicator.code, _stale_message(current))
             continue
         try:
-            value = parse_value(indicator, entry.value_text)
+            value = parse_value(indicator, entry.value_text,
+                                stored=current.value if current is not None else None)
             texts = {"explanation": clean_text(entry.explanation,
                                                max_length=EXPLANATION_MAX_LENGTH,
                                                field=_("the explanation")),
@@ -262,7 +267,7 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
         current.save()
         audit("value.saved", current, user=user, round_=track.round,
               summary=f"{track.unit.name} {indicator.code}: {old['value']} → {value}",
-              track=track.pk, indicator=indicator.code, acting_as=role.position_title,
+              track=track, indicator=indicator.code, acting_as=role.position_title,
               old={k: str(v) for k, v in old.items()},
               new={k: str(v) for k, v in new.items()})
         saved.append(current)
@@ -305,9 +310,13 @@ def _refuse_repeated_indicators(entries: list[ValueEntry], allowed: dict) -> Non
                           % {"codes": ", ".join(repeated)}, code="repeated_indicator")
 
 
-def prefill_year_round(round_) -> int:
+def prefill_year_round(round_, *, user=None) -> int:
     """In a year round, start each unit's values from its quarter rounds, added up by each
-    indicator's rule; a different value then needs a reason. Returns the values created."""
+    indicator's rule; a different value then needs a reason. Returns the values created.
+
+    Each value written gets its own audit event, "value.prefilled", on the unit's track (one
+    record per change, as a saved value has; docs/decisions.md). `user` is whoever sent the
+    format (the pre-fill is part of that action); without one the event has no actor."""
     from kinerja.catalogue.achievement import year_value
 
     from ..recap import values_by_period
@@ -319,7 +328,11 @@ def prefill_year_round(round_) -> int:
     quarters = values_by_period(agency=round_.agency_id, year=round_.year,
                                 indicator_ids=[item.indicator_id for item in items],
                                 acknowledged_only=True)
-    tracks = {track.unit_id: track for track in round_.tracks.all()}
+    tracks = {track.unit_id: track for track in round_.tracks.select_related("unit")}
+    # The caller holds the round's lock, so no value appears between this read and the
+    # insert; a value already there is kept as it is and not recorded again.
+    existing = set(IndicatorValue.objects.filter(track__round=round_)
+                   .values_list("track_id", "indicator_id"))
     created = []
     for item in items:
         by_period = quarters.get((item.unit_id, item.indicator_id), {})
@@ -327,11 +340,19 @@ def prefill_year_round(round_) -> int:
                     if period.startswith("Q")}
         total = year_value(reported, item.indicator.aggregation) if reported else None
         track = tracks.get(item.unit_id)
-        if total is None or track is None:
+        if total is None or track is None or (track.id, item.indicator_id) in existing:
             continue
-        created.append(IndicatorValue(track=track, indicator=item.indicator, value=total,
-                                      prefilled_value=total, version=1))
-    IndicatorValue.objects.bulk_create(created, ignore_conflicts=True)
+        created.append((IndicatorValue(track=track, indicator=item.indicator, value=total,
+                                       prefilled_value=total, version=1),
+                        {f"Q{quarter}": str(value)
+                         for quarter, value in sorted(reported.items())}))
+    IndicatorValue.objects.bulk_create([value for value, _quarters in created])
+    for value, by_quarter in created:
+        indicator, track = value.indicator, value.track
+        audit("value.prefilled", value, user=user, round_=round_, track=track,
+              summary=f"{track.unit.name} {indicator.code}: {value.value} from the quarters",
+              indicator=indicator.code, aggregation=indicator.aggregation,
+              quarters=by_quarter, old={"value": None}, new={"value": str(value.value)})
     return len(created)
 
 

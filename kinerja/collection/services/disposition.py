@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,11 +103,53 @@ def _disposition_problems(*, year, period, speed, security, subject, instruction
     return problems
 
 
+class PeriodTaken(OutOfTurn):
+    """The period already has its round (one round per agency, SOP, year and period: the
+    database's `one_round_per_period`). A finalised one is reopened by the head, never
+    collected twice; an open one is carried on. `round_id` and `url` point to that round;
+    `details` holds the round page's address for API clients."""
+
+    def __init__(self, round_: Round):
+        if round_.status == RoundStatus.FINALISED:
+            message = _("%(round)s is already finalised. Reopen that round (head of the "
+                        "agency) to change its data.") % {"round": round_}
+            code = "period_finalised"
+        else:
+            message = _("%(round)s is already in progress: carry on in that round.") % {
+                "round": round_}
+            code = "round_exists"
+        self.round_id = round_.pk
+        self.url = round_.get_absolute_url()
+        super().__init__(message, code=code, details=[self.url])
+
+
+def _round_of_period(sop: Sop, year: int, period: str) -> Round | None:
+    return Round.objects.filter(agency_id=sop.agency_id, sop=sop, year=year,
+                                period=period).first()
+
+
 def _refuse_second_round(sop: Sop, year: int, period: str) -> None:
-    if Round.objects.filter(sop=sop, year=year, period=period,
-                            status=RoundStatus.OPEN).exists():
-        raise OutOfTurn(_("A round for this SOP, year and period is already in progress."),
-                        code="round_exists")
+    """Checked before anything is written, so that a page or the API shows why."""
+    existing = _round_of_period(sop, year, period)
+    if existing is not None:
+        raise PeriodTaken(existing)
+
+
+def _create_round(disposition: Disposition, version) -> Round:
+    """The round of the disposition's period. Two heads signing at once both pass
+    `_refuse_second_round`; the database's constraint stops the second, which gets the same
+    refusal instead of an IntegrityError (its savepoint is rolled back, and the caller's
+    transaction with it when the refusal propagates)."""
+    try:
+        with transaction.atomic():
+            return Round.objects.create(agency=disposition.agency, sop=disposition.sop,
+                                        sop_version=version, year=disposition.year,
+                                        period=disposition.period)
+    except IntegrityError:
+        existing = _round_of_period(disposition.sop, disposition.year, disposition.period)
+        if existing is None:
+            raise
+        raise PeriodTaken(existing) from None
 
 
 EDITABLE_DISPOSITION_FIELDS = ("date", "speed", "security", "subject", "instruction",
@@ -136,6 +178,8 @@ def disposition_update(*, user, disposition: Disposition, expected_version: int,
     problems = _disposition_problems(**merged)
     if problems:
         raise OutOfTurn(problems[0], code="invalid_disposition", details=problems)
+    if "year" in changes or "period" in changes:
+        _refuse_second_round(disposition.sop, merged["year"], merged["period"])
     old = {field: str(getattr(disposition, field)) for field in changes}
     for field, value in changes.items():
         setattr(disposition, field, value)
@@ -161,9 +205,7 @@ def disposition_sign(*, user, disposition: Disposition, expected_version: int) -
     if disposition.round_id:
         raise OutOfTurn(_("This disposition is already signed."), code="already_signed")
     _refuse_second_round(disposition.sop, disposition.year, disposition.period)
-    round_ = Round.objects.create(agency=disposition.agency, sop=disposition.sop,
-                                  sop_version=version, year=disposition.year,
-                                  period=disposition.period)
+    round_ = _create_round(disposition, version)
     sign(document=disposition, kind=SignatureKind.SIGNATURE, role_name=HEAD_SIGNATURE,
          user=user, role=role, content=disposition.signed_content())
     disposition.round = round_

@@ -170,7 +170,7 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
         engine.complete(execution, user=user, role=role, outcome="sent")
     for execution in executions:
         engine.advance(execution)
-    prefilled = prefill_year_round(round_)
+    prefilled = prefill_year_round(round_, user=user)
     bump_version(round_)
     audit("format.sent", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format sent to {len(executions)} units",

@@ -99,5 +99,5 @@ def handover_return(*, user, track: Track, reason: str, expected_version: int) -
     audit("handover.returned", track, user=user, round_=track.round, step=step.number,
           stage=returned_from,
           summary=f"{track.unit.name}: hand-over returned to step {step.returns_to.number}: "
-                  f"{reason}")
+                  f"{reason}", reason=reason)
     return record

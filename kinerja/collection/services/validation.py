@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -24,9 +27,16 @@ from .data_entry import locked_track
 
 
 def values_snapshot(track: Track) -> dict:
-    return {str(value.indicator_id): {"value": None if value.value is None else str(value.value),
-                                      "explanation": value.explanation}
-            for value in IndicatorValue.objects.filter(track=track)}
+    """{indicator id: the value, explanation and evidence files as they stand}, kept with a
+    return (ReturnRecord.snapshot) so the next reviewer sees what changed since. Evidence is
+    kept by id, name and SHA-256; snapshots taken before evidence was kept have no
+    "evidence" key (see `changes_since_return`)."""
+    return {str(value.indicator_id): {
+        "value": None if value.value is None else str(value.value),
+        "explanation": value.explanation,
+        "evidence": [{"id": file.id, "name": file.original_name, "sha256": file.sha256}
+                     for file in value.evidence.all()],
+    } for value in IndicatorValue.objects.filter(track=track).prefetch_related("evidence")}
 
 
 @transaction.atomic
@@ -82,12 +92,58 @@ def unit_recap_return(*, user, track: Track, reason: str, comments: dict[int, st
     audit("unit_recap.returned", track, user=user, round_=track.round, step=step.number,
           stage=returned_from,
           summary=f"{track.unit.name}: returned to step {step.returns_to.number}: {reason}",
-          comments=comments)
+          comments=comments, reason=reason)
     return record
 
 
-def changes_since_return(track: Track) -> list[dict]:
-    """Per indicator, the value and explanation at the last return and now (changed only)."""
+@dataclass(frozen=True)
+class ChangeSinceReturn:
+    """One indicator whose value, explanation or evidence differs from the last return.
+
+    `before` and `after` are snapshot entries ({"value": text or None, "explanation": text,
+    "evidence": [{"id", "name", "sha256"}]}), None where the unit had no value then (or has
+    none now)."""
+
+    indicator_id: int
+    before: dict | None
+    after: dict | None
+    value_changed: bool
+    explanation_changed: bool
+    evidence_added: tuple[dict, ...] = ()
+    evidence_removed: tuple[dict, ...] = ()
+
+    @property
+    def before_value(self) -> Decimal | None:
+        return _decimal((self.before or {}).get("value"))
+
+    @property
+    def after_value(self) -> Decimal | None:
+        return _decimal((self.after or {}).get("value"))
+
+    @property
+    def what(self) -> list[str]:
+        """What changed, in words (the row's badge reads it to screen readers)."""
+        parts = []
+        if self.value_changed:
+            parts.append(_("the value"))
+        if self.explanation_changed:
+            parts.append(_("the explanation"))
+        if self.evidence_added or self.evidence_removed:
+            parts.append(_("the evidence"))
+        return parts
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def changes_since_return(track: Track) -> list[ChangeSinceReturn]:
+    """Per indicator, what differs between the last return's snapshot and now: the value,
+    the explanation, the evidence files added and removed (changed indicators only).
+
+    Evidence hangs on a value, so an indicator without a value at the return had none; a
+    snapshot entry from before evidence was kept (no "evidence" key) shows no evidence
+    change, as it cannot tell."""
     record = track.returns.order_by("-returned_at", "-id").first()
     if record is None:
         return []
@@ -95,6 +151,21 @@ def changes_since_return(track: Track) -> list[dict]:
     changes = []
     for key in sorted(set(record.snapshot) | set(now), key=int):
         before, after = record.snapshot.get(key), now.get(key)
-        if before != after:
-            changes.append({"indicator_id": int(key), "before": before, "after": after})
+        then, current = before or {}, after or {}
+        value_changed = then.get("value") != current.get("value")
+        explanation_changed = (then.get("explanation") or "") != (
+            current.get("explanation") or "")
+        added = removed = ()
+        if before is None or "evidence" in before:
+            old_files = {file["id"]: file for file in then.get("evidence", [])}
+            new_files = {file["id"]: file for file in current.get("evidence", [])}
+            added = tuple(new_files[file_id]
+                          for file_id in sorted(set(new_files) - set(old_files)))
+            removed = tuple(old_files[file_id]
+                            for file_id in sorted(set(old_files) - set(new_files)))
+        if value_changed or explanation_changed or added or removed:
+            changes.append(ChangeSinceReturn(
+                indicator_id=int(key), before=before, after=after,
+                value_changed=value_changed, explanation_changed=explanation_changed,
+                evidence_added=added, evidence_removed=removed))
     return changes

@@ -293,26 +293,38 @@ def test_year_round_uses_its_own_value_and_the_previous_year_round(org, sent_rou
     assert rows["X2"].previous is None and rows["X2"].missing_value
 
 
-def test_values_by_period_reads_the_latest_round_of_each_period(org, sent_round, q1, x1, y1):
+def test_values_by_period_reads_the_finalised_round_of_each_period(org, sent_round, q1, x1,
+                                                                   y1):
     put(q1, x1, "1")
-    later_q1 = other_round(sent_round, "Q1")
-    put(later_q1, x1, "2")
-    put(sent_round, x1, "3")
+    open_q2 = other_round(sent_round, "Q2")
+    Round.objects.filter(pk=open_q2.pk).update(status=RoundStatus.OPEN)
+    put(open_q2, x1, "2")  # an open round's figures are not final: not counted
+    put(sent_round, x1, "3")  # open too
     put(sent_round, y1, None)
     put(other_round(sent_round, "Q2", year=2025), x1, "9")
     found = recap.values_by_period(agency=org.agency, year=2026,
                                    indicator_ids=[x1.id, y1.id])
-    assert found == {(org.division_x.id, x1.id): {"Q1": D(2), "Q3": D(3)}}
+    assert found == {(org.division_x.id, x1.id): {"Q1": D(1)}}
+    Round.objects.filter(pk=sent_round.pk).update(status=RoundStatus.FINALISED)
+    found = recap.values_by_period(agency=org.agency, year=2026,
+                                   indicator_ids=[x1.id, y1.id])
+    assert found == {(org.division_x.id, x1.id): {"Q1": D(1), "Q3": D(3)}}
     assert recap.values_by_period(agency=org.other_agency, year=2026,
                                   indicator_ids=[x1.id]) == {}
     assert recap.values_by_period(agency=org.agency, year=2026, indicator_ids=[]) == {}
 
 
-def test_this_round_s_own_value_counts_even_when_a_later_round_of_the_period_exists(
-        org, sent_round, x1):
+def test_an_open_round_of_the_previous_period_does_not_count_until_finalised(
+        org, sent_round, q2, x1):
+    """Opening or reopening a round for a period never changes another round's figures."""
+    Round.objects.filter(pk=q2.pk).update(status=RoundStatus.OPEN)
+    put(q2, x1, "4")
     put(sent_round, x1, "5")
-    put(other_round(sent_round, "Q3"), x1, "9")
-    assert rows_by_code(track(sent_round, org.division_x))["X1"].value == D(5)
+    row = rows_by_code(track(sent_round, org.division_x))["X1"]
+    assert (row.value, row.previous, row.previous_achievement) == (D(5), None, None)
+    Round.objects.filter(pk=q2.pk).update(status=RoundStatus.FINALISED)
+    row = rows_by_code(track(sent_round, org.division_x))["X1"]
+    assert (row.value, row.previous) == (D(5), D(4))
 
 
 # -- the explanation rule --------------------------------------------------------------------
@@ -520,6 +532,8 @@ def test_queries_do_not_grow_with_the_indicators(org, sent_round, q2, catalogue,
     round_ = sent_round
     if period != "Q3":
         round_ = other_round(sent_round, period)
+        # Read while open, computed live (a finalised round reads its snapshot).
+        Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
         give_format(org, round_, catalogue)
         q2 = other_round(sent_round, "Q4", year=2025)
     for indicator in catalogue:

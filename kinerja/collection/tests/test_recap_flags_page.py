@@ -27,8 +27,8 @@ def test_the_head_sees_each_flag_on_its_row_and_their_count(client, org, validat
     assert set(flagged) == {"X2", "Y1"}
     for code, row in flagged.items():
         # The row carries the anchor the header links to, and the rule's label.
-        assert f'href="#value-{row.record.pk}"' in html
-        assert f'id="value-{row.record.pk}"' in html
+        assert f'href="#recap-{row.indicator.id}"' in html
+        assert f'id="recap-{row.indicator.id}"' in html
         assert f'data-flag="{row.flag}"' in html, code
     assert html.count("data-flag=") == 2
 

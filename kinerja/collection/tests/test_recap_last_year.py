@@ -29,7 +29,10 @@ def put(round_, indicator, value):
 
 
 def with_format_of(model_round, round_):
-    """`round_` with the items of `model_round`'s format."""
+    """`round_` with the items of `model_round`'s format, open: the round whose recap is read
+    is computed live (a finalised one reads its snapshot)."""
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.OPEN)
+    round_.status = RoundStatus.OPEN
     source = current_format(model_round)
     copy = type(source).objects.create(round=round_, number=1, due_date=source.due_date,
                                        created_by=source.created_by,
@@ -62,10 +65,13 @@ def test_a_quarter_shows_the_previous_quarter_and_the_same_quarter_last_year(
     assert (rows["X2"].previous, rows["X2"].last_year) == (None, None)
 
 
-def test_the_latest_round_of_last_years_period_counts(org, sent_round, catalogue):
+def test_only_a_finalised_round_of_last_years_period_counts(org, sent_round, catalogue):
     x1 = catalogue[0]
-    put(other_round(sent_round, "Q3", year=2025), x1, "4")
-    put(other_round(sent_round, "Q3", year=2025), x1, "4.5")
+    last_year = other_round(sent_round, "Q3", year=2025)
+    put(last_year, x1, "4.5")
+    Round.objects.filter(pk=last_year.pk).update(status=RoundStatus.OPEN)  # reopened
+    assert unit_rows(sent_round, org.division_x)["X1"].last_year is None
+    Round.objects.filter(pk=last_year.pk).update(status=RoundStatus.FINALISED)
     assert unit_rows(sent_round, org.division_x)["X1"].last_year == D("4.5")
 
 

@@ -147,7 +147,11 @@ def test_the_migration_gives_earlier_events_and_notes_their_track(client, org, e
     StepExecution.objects.update(note_stage=None)
 
     migration.events_and_notes_carry_their_track(apps, None)
-    columns.fill_columns(apps, None)
+    from types import SimpleNamespace
+
+    from django.db import connection
+    columns.fill_columns(apps, SimpleNamespace(
+        connection=connection, execute=lambda sql: connection.cursor().execute(sql)))
     assert X_REASON not in history_page(client, org.kabid_y, entry_round)
     returned = AuditEvent.objects.get(action="unit_recap.returned")
     assert (returned.track_id, returned.stage) == (track.id, 1)

@@ -171,10 +171,13 @@ def test_return_with_reason_then_resubmit_shows_what_changed(org, entry_round, c
     track.refresh_from_db()
     services.unit_recap_submit(user=org.staff_x.user, track=track,
                                expected_version=track.version)
-    changes = services.changes_since_return(track)
-    assert changes == [{"indicator_id": catalogue[0].id,
-                        "before": {"value": "10.0000", "explanation": "Sesuai target"},
-                        "after": {"value": "12.0000", "explanation": "Dikoreksi"}}]
+    [change] = services.changes_since_return(track)
+    assert change.indicator_id == catalogue[0].id
+    assert (change.before_value, change.after_value) == (10, 12)
+    assert (change.before["explanation"], change.after["explanation"]) == ("Sesuai target",
+                                                                           "Dikoreksi")
+    assert change.value_changed and change.explanation_changed
+    assert change.evidence_added == change.evidence_removed == ()
     track.refresh_from_db()
     services.unit_recap_approve(user=org.kabid_x.user, track=track,
                                 expected_version=track.version)

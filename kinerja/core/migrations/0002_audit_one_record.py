@@ -34,6 +34,25 @@ HISTORICAL_MODELS = [
     ("collection", "HistoricalCollectionSettings", "collection.collectionsettings"),
     ("collection", "HistoricalIndicatorValue", "collection.indicatorvalue"),
 ]
+# How a versioned object without an agency column reaches its agency (from the live row;
+# a row deleted since keeps no agency and shows on its object's history only).
+AGENCY_PATHS = {
+    "organisation.position": "unit__agency_id",
+    "organisation.positionholding": "position__unit__agency_id",
+    "catalogue.goal": "period__agency_id",
+    "catalogue.objective": "goal__period__agency_id",
+    "catalogue.indicator": "period__agency_id",
+    "catalogue.indicatoryeartarget": "indicator__period__agency_id",
+    "worktime.workinghours": "calendar__agency_id",
+    "worktime.specialperiod": "calendar__agency_id",
+    "worktime.specialperiodhours": "period__calendar__agency_id",
+    "worktime.calendarday": "calendar__agency_id",
+    "documents.hardcopy": "document__agency_id",
+    "collection.track": "round__agency_id",
+    "collection.meeting": "round__agency_id",
+    "collection.datarequestformat": "round__agency_id",
+    "collection.indicatorvalue": "track__round__agency_id",
+}
 KIND = {"+": "created", "~": "changed", "-": "deleted"}
 BATCH = 2000
 
@@ -64,6 +83,14 @@ def fill_columns(apps, schema_editor):
             AuditEvent.objects.bulk_update(changed, ["round", "track", "stage", "step"])
             changed = []
     AuditEvent.objects.bulk_update(changed, ["round", "track", "stage", "step"])
+    _check_now(schema_editor)
+
+
+def _check_now(schema_editor):
+    # PostgreSQL refuses to create the new columns' indexes at the end of the migration while
+    # the foreign-key checks of the rows written here are still deferred.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def copy_versions(apps, schema_editor):
@@ -75,14 +102,18 @@ def copy_versions(apps, schema_editor):
             continue
         fields = [field for field in Historical._meta.concrete_fields
                   if not field.name.startswith("history_")]
+        agency_of = {}
+        if label in AGENCY_PATHS:
+            live = apps.get_model(*label.split("."))
+            agency_of = dict(live.objects.values_list("id", AGENCY_PATHS[label]))
         events = []
         for row in Historical.objects.order_by("history_date", "history_id").iterator(
                 chunk_size=BATCH):
             values = {field.attname: _jsonable(getattr(row, field.attname)) for field in fields}
             kind = KIND.get(row.history_type, "changed")
             events.append(AuditEvent(
-                agency_id=values.get("agency_id") if label != "organisation.agency"
-                else values.get("id"),
+                agency_id=(values.get("id") if label == "organisation.agency"
+                           else values.get("agency_id") or agency_of.get(values.get("id"))),
                 actor_id=row.history_user_id, action=f"version.{kind}", object_type=label,
                 object_id=str(values.get("id")), at=row.history_date,
                 summary=f"{label} {values.get('id')} {kind}"[:500],
@@ -92,6 +123,7 @@ def copy_versions(apps, schema_editor):
                 AuditEvent.objects.bulk_create(events)
                 events = []
         AuditEvent.objects.bulk_create(events)
+    _check_now(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -47,6 +47,8 @@ PAGES = {
                                   ["outsider"]),
     "collection:round_history": (lambda o, s: {"round_id": s.track.round_id}, "staff_y", [],
                                  ["outsider"]),
+    "collection:round_history_download": (lambda o, s: {"round_id": s.track.round_id},
+                                          "staff_y", [], ["outsider"]),
     # A unit's draft: inside the unit only, not even the head or the secretary.
     "collection:track_detail": (lambda o, s: {"round_id": s.track.round_id,
                                               "track_id": s.track.id}, "staff_x",

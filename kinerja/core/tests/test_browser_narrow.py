@@ -202,10 +202,11 @@ def _build():
                               ("secretariat", org.staff_secretariat, org.secretary)):
         track = validated(org, finished, getattr(org, unit), staff, head, values(unit, 5))
         hand_over_and_acknowledge(org, track)
-    services.round_finalise(user=org.staff_data.user, round_=fresh(finished),
-                            expected_version=fresh(finished).version)
+    # Flagged before finalising: the finalised recap keeps what the values were then.
     IndicatorValue.objects.filter(track__round=finished, indicator=indicators[FLAGGED]).update(
         plausibility=PlausibilityFlag.FAR_FROM_PREVIOUS)
+    services.round_finalise(user=org.staff_data.user, round_=fresh(finished),
+                            expected_version=fresh(finished).version)
 
     current = open_round("Q4")
     for round_ in (finished, current):

@@ -1,6 +1,7 @@
 """Master data in the admin: each agency's administrators see and change only their agency."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from kinerja.core.models import AuditEvent
@@ -54,7 +55,13 @@ def test_new_units_land_in_the_admins_agency_with_parents_from_it(client, org, a
     assert response.status_code == 302, response.context and response.context["errors"]
     created = Unit.objects.get(code="bidang-z")
     assert created.agency == org.agency
-    assert created.history.count() == 1
+    # One audit record of the addition, in the unit's agency, and no admin LogEntry.
+    [event] = AuditEvent.objects.filter(object_type="organisation.unit",
+                                        object_id=str(created.id))
+    assert (event.action, event.agency, event.actor) == (
+        "organisation.unit.created", org.agency, agency_admin)
+    assert event.data["new"]["code"] == "bidang-z" and event.data["old"] == {}
+    assert not LogEntry.objects.exists()
 
 
 def test_admin_refuses_a_unit_under_the_wrong_kind_of_parent(client, org, agency_admin):

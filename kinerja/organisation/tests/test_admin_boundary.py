@@ -1,9 +1,10 @@
 """The agency boundary in the admin, walked route by route.
 
 Every URL pattern of every admin registered in `admin.site` is opened and posted to by agency
-A's administrator with the ids of agency B's objects (and the id of one of their historical
-versions). None may show the object, and none may change it. A model registered in the admin
-without a builder below fails the walk, so a new admin cannot be forgotten.
+A's administrator with the ids of agency B's objects. None may show the object, and none may
+change it. A model registered in the admin without a builder below fails the walk, so a new
+admin cannot be forgotten. The history page lists the object's audit events
+(core.AuditEvent, docs/decisions.md); there are no version pages and no "revert" any more.
 """
 
 import re
@@ -14,12 +15,13 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.test import Client
-from django.urls import URLPattern, resolve, reverse
+from django.urls import NoReverseMatch, URLPattern, resolve, reverse
 from django.utils import timezone
 
 from kinerja.accounts.models import ApiToken, User
@@ -73,7 +75,7 @@ class OtherAgency:
         if SECRET not in outsider.name:
             outsider.name = f"{SECRET} Orang"
             outsider.phone = "0812-RAHASIA"
-            outsider.save()  # a second historical version, whose form is the one reverted
+            outsider.save()
         return outsider
 
 
@@ -151,19 +153,18 @@ BUILDERS: dict[type[Model], Callable[[OtherAgency], Model]] = {
 
 # --- the routes -------------------------------------------------------------------------------
 
-def route_urls(model_admin, object_id, history_id) -> list[tuple[URLPattern, str]]:
-    """Every URL pattern of the admin, filled with the object's id and its version's id."""
+def route_urls(model_admin, object_id) -> list[tuple[URLPattern, str]]:
+    """Every URL pattern of the admin, filled with the object's id."""
     opts = model_admin.model._meta
     prefix = f"{reverse('admin:index')}{opts.app_label}/{opts.model_name}/"
     routes = []
     for pattern in model_admin.get_urls():
         text = str(pattern.pattern)
-        values = [str(object_id), str(history_id)]
-        if text.startswith("^"):  # a regular expression (simple_history's history form)
+        if text.startswith("^"):  # a regular expression
             parts = re.split(r"\([^)]*\)", text.strip("^$"))
         else:
             parts = re.split(r"<[^>]+>", text)
-        url = prefix + "".join(part + (values[i] if i < len(parts) - 1 else "")
+        url = prefix + "".join(part + (str(object_id) if i < len(parts) - 1 else "")
                                for i, part in enumerate(parts))
         assert resolve(url).func.__name__ == pattern.callback.__name__, url
         routes.append((pattern, url))
@@ -174,14 +175,9 @@ def takes_an_object(pattern: URLPattern) -> bool:
     return pattern.pattern.regex.groups > 0
 
 
-def latest_history_id(obj) -> int | None:
-    history = getattr(obj, "history", None)
-    return history.latest("history_date").history_id if history is not None else None
-
-
 def form_data(response) -> dict:
-    """What the admin's change (or history) form would post back unchanged, read from the
-    page as the superuser sees it."""
+    """What the admin's change form would post back unchanged, read from the page (as the
+    superuser sees it, in the walk)."""
     forms = [response.context["adminform"].form]
     for inline in response.context.get("inline_admin_formsets", []):
         forms += [inline.formset.management_form, *inline.formset.forms]
@@ -200,8 +196,7 @@ def form_data(response) -> dict:
 
 
 def posted_data(superuser_client, url: str, pattern: URLPattern) -> dict:
-    if pattern.name and (pattern.name.endswith("_change")
-                         or pattern.name.endswith("_simple_history")):
+    if pattern.name and pattern.name.endswith("_change"):
         page = superuser_client.get(url)
         if page.status_code == 200 and page.context and "adminform" in page.context:
             return form_data(page)
@@ -230,9 +225,9 @@ def test_every_registered_admin_has_a_builder_for_another_agencys_object():
 
 
 def everything_stored() -> dict[str, list]:
-    """Every row of every model in the admin, and of their histories."""
-    models = set(admin.site._registry)
-    models |= {model.history.model for model in models if hasattr(model, "history")}
+    """Every row of every model in the admin (the audit trail among them), and the admin's
+    own log."""
+    models = {*admin.site._registry, LogEntry}
     return {model._meta.label: list(model._base_manager.order_by("pk").values())
             for model in models}
 
@@ -253,7 +248,7 @@ def test_agency_admin_reaches_no_other_agencys_object_through_any_admin_route(
     leaks = []
     opts = model._meta
     object_base = f"{reverse('admin:index')}{opts.app_label}/{opts.model_name}/{obj.pk}/"
-    for pattern, url in route_urls(model_admin, obj.pk, latest_history_id(obj)):
+    for pattern, url in route_urls(model_admin, obj.pk):
         with transaction.atomic():  # a failed request leaves the next one a usable database
             response = client.get(url, follow=True)
         final_url = response.redirect_chain[-1][0] if response.redirect_chain else url
@@ -287,57 +282,70 @@ def test_agency_admin_reaches_no_other_agencys_object_through_any_admin_route(
     assert not changed, f"agency A's administrator changed {changed}"
 
 
-def test_reverting_another_agencys_person_through_the_history_form_is_refused(
+def test_another_agencys_person_history_is_refused_and_there_is_no_revert(
         client, superuser_client, org, agency_admin, other):
-    """The finding as reported: the history pages answered 200 with the person's data, and
-    posting the history form back moved the person into the administrator's agency."""
+    """The finding as first reported: the history pages answered 200 with the person's data,
+    and posting a version's form back moved the person into the administrator's agency. The
+    history is now the person's audit events, refused for a guessed id; the version pages
+    ("revert") are gone."""
     person = other[Person]
-    history_id = latest_history_id(person)
+    superuser_client.post(reverse("admin:organisation_person_change", args=[person.id]),
+                          {**form_data(superuser_client.get(reverse(
+                              "admin:organisation_person_change", args=[person.id]))),
+                           "phone": "0812-RAHASIA-2"})
+    assert AuditEvent.objects.filter(object_type="organisation.person",
+                                     object_id=str(person.id)).count() == 1
     history = reverse("admin:organisation_person_history", args=[person.id])
-    version = reverse("admin:organisation_person_simple_history", args=[person.id, history_id])
-    data = form_data(superuser_client.get(version))
+    assert SECRET in superuser_client.get(history).content.decode()
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:organisation_person_simple_history", args=[person.id, 1])
     client.force_login(agency_admin)
-    assert client.get(history).status_code in (302, 403, 404)
-    assert client.get(version).status_code in (302, 403, 404)
-    assert client.post(version, data).status_code in (302, 403, 404)
+    response = client.get(history)
+    assert response.status_code == 403
+    assert SECRET not in response.content.decode()
+    assert client.post(history, {"post": "yes"}).status_code == 403
     person.refresh_from_db()
     assert person.agency == org.other_agency
-    assert person.history.count() == 2
 
 
-def test_a_version_of_the_admins_agency_does_not_open_an_object_now_of_another(
+def test_an_object_moved_to_another_agency_closes_its_history_to_the_old_agency(
         client, superuser_client, org, agency_admin):
-    """A unit the superuser moved from A to B keeps A in its old versions; reverting one of
-    them must not pull it back into A."""
+    """A unit the superuser moved from A to B keeps events recorded while it was in A; A's
+    administrator no longer opens its history (the object as stored decides)."""
     unit = org.division_y
-    old_version = latest_history_id(unit)
+    url = reverse("admin:organisation_unit_change", args=[unit.id])
+    client.force_login(agency_admin)
+    data = form_data(client.get(url))
+    client.post(url, {**data, "name": "Bidang Y baru"})
+    assert AuditEvent.objects.filter(object_type="organisation.unit", object_id=str(unit.id),
+                                     agency=org.agency).count() == 1
+    unit.refresh_from_db()
     unit.agency = org.other_agency
     unit.parent = org.other_root
     unit.save()
-    url = reverse("admin:organisation_unit_simple_history", args=[unit.id, old_version])
-    data = form_data(superuser_client.get(url))
-    client.force_login(agency_admin)
-    assert client.get(url).status_code in (302, 403, 404)
-    client.post(url, data)
+    history = reverse("admin:organisation_unit_history", args=[unit.id])
+    assert client.get(history).status_code == 403
+    assert superuser_client.get(history).status_code == 200
     unit.refresh_from_db()
     assert unit.agency == org.other_agency and unit.parent == org.other_root
 
 
-def test_reverting_needs_the_permission_to_change_not_only_to_view(
+def test_viewing_the_history_needs_view_and_saving_needs_the_change_permission(
         client, org, agency_admin):
     from django.contrib.auth.models import Permission
 
     group = agency_admin.groups.get()
     group.permissions.remove(Permission.objects.get(codename="change_unit"))
     unit = org.division_x
-    url = reverse("admin:organisation_unit_simple_history",
-                  args=[unit.id, latest_history_id(unit)])
     client.force_login(agency_admin)
-    page = client.get(url)
-    assert page.status_code == 200  # reading the version is viewing
-    response = client.post(url, form_data(page))
+    page = client.get(reverse("admin:organisation_unit_change", args=[unit.id]))
+    assert page.status_code == 200  # viewing
+    assert client.get(reverse("admin:organisation_unit_history",
+                              args=[unit.id])).status_code == 200
+    response = client.post(reverse("admin:organisation_unit_change", args=[unit.id]),
+                           {**form_data(page), "name": "Diubah"})
     assert response.status_code == 403
-    assert unit.history.count() == 1
+    assert not AuditEvent.objects.exists() and not LogEntry.objects.exists()
 
 
 def test_history_of_a_deleted_object_of_another_agency_stays_closed(client, org, agency_admin):
@@ -349,6 +357,36 @@ def test_history_of_a_deleted_object_of_another_agency_stays_closed(client, org,
     response = client.get(reverse("admin:organisation_unit_history", args=[unit_id]))
     assert response.status_code in (302, 403, 404)
     assert SECRET not in response.content.decode()
+
+
+def test_history_of_a_deleted_object_shows_its_own_agencys_events_only(
+        client, superuser_client, org, agency_admin):
+    """A deleted object's events stay (they are never deleted): its history still opens
+    for its own agency's administrator and the superuser, with the deletion last."""
+    client.force_login(agency_admin)
+    add = reverse("admin:organisation_unit_add")
+    client.post(add, {"name": "Bidang Sementara", "kind": "division", "code": "sementara",
+                      "parent": org.root.id, "order": 9, "positions-TOTAL_FORMS": 0,
+                      "positions-INITIAL_FORMS": 0})
+    unit = Unit.objects.get(code="sementara")
+    delete = reverse("admin:organisation_unit_delete", args=[unit.id])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    events = AuditEvent.objects.filter(object_type="organisation.unit", object_id=str(unit.id))
+    assert [event.action for event in events] == [
+        "organisation.unit.deleted", "organisation.unit.created"]
+    assert events[0].data["old"]["name"] == "Bidang Sementara" and events[0].data["new"] == {}
+    history = reverse("admin:organisation_unit_history", args=[unit.id])
+    for reader in (client, superuser_client):
+        page = reader.get(history)
+        assert page.status_code == 200
+        assert [row["event"].id for row in page.context["rows"]] == [e.id for e in events]
+    outsider = Client()
+    org.outsider.user.is_staff = True
+    org.outsider.user.save()
+    org.outsider.user.groups.add(agency_admin.groups.get())
+    outsider.force_login(org.outsider.user)
+    assert outsider.get(history).status_code == 404  # no event of B's agency about it
+    assert not LogEntry.objects.exists()
 
 
 # --- what stays open ----------------------------------------------------------------------------
@@ -367,23 +405,45 @@ HISTORY_MODELS_OF_AGENCY_A = {
 
 @pytest.mark.parametrize("label", sorted(HISTORY_MODELS_OF_AGENCY_A))
 def test_agency_admin_keeps_using_its_own_agencys_objects_and_their_history(
-        client, superuser_client, org, agency_admin, label):
+        client, org, agency_admin, label):
     obj = HISTORY_MODELS_OF_AGENCY_A[label](org)
     app_label, model_name = label.split(".")
-    version = latest_history_id(obj)
-    versions = obj.history.count()
     client.force_login(agency_admin)
-    for name, args in [("change", [obj.pk]), ("history", [obj.pk]),
-                       ("simple_history", [obj.pk, version])]:
-        url = reverse(f"admin:{app_label}_{model_name}_{name}", args=args)
-        assert client.get(url).status_code == 200, url
-    # Reverting to a version saves it again, and the object stays where it was.
-    revert = reverse(f"admin:{app_label}_{model_name}_simple_history", args=[obj.pk, version])
-    response = client.post(revert, form_data(client.get(revert)))
+    change = reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk])
+    history = reverse(f"admin:{app_label}_{model_name}_history", args=[obj.pk])
+    page = client.get(change)
+    assert page.status_code == 200, change
+    assert client.get(history).status_code == 200, history
+    # Saving the form unchanged changes nothing and records nothing.
+    response = client.post(change, form_data(page))
     assert response.status_code == 302, response.context and response.context["errors"]
-    assert obj.history.count() == versions + 1
+    assert not AuditEvent.objects.exists() and not LogEntry.objects.exists()
     agency_path = admin.site._registry[type(obj)].agency_path
     assert type(obj).objects.filter(pk=obj.pk, **{agency_path: org.agency.id}).exists()
+
+
+def test_an_admin_change_writes_one_audit_event_with_old_and_new_and_no_log_entry(
+        client, org, agency_admin):
+    unit = org.division_x
+    client.force_login(agency_admin)
+    change = reverse("admin:organisation_unit_change", args=[unit.id])
+    data = form_data(client.get(change))
+    old_name = unit.name
+    response = client.post(change, {**data, "name": "Bidang X (baru)", "order": "7"})
+    assert response.status_code == 302, response.context and response.context["errors"]
+    [event] = AuditEvent.objects.all()
+    assert (event.action, event.object_type, event.object_id) == (
+        "organisation.unit.changed", "organisation.unit", str(unit.id))
+    assert (event.agency, event.actor) == (org.agency, agency_admin)
+    assert event.data["old"] == {"name": old_name, "order": unit.order}
+    assert event.data["new"] == {"name": "Bidang X (baru)", "order": 7}
+    assert not LogEntry.objects.exists()
+    page = client.get(reverse("admin:organisation_unit_history", args=[unit.id]))
+    [row] = page.context["rows"]
+    assert row["event"] == event
+    assert {change.name: (change.old, change.new) for change in row["changes"]} == {
+        "name": (old_name, "Bidang X (baru)"), "order": (str(unit.order), "7")}
+    assert "Bidang X (baru)" in page.content.decode()
 
 
 def test_the_admin_form_gives_its_agency_to_new_objects_only(rf, org, agency_admin):
@@ -406,8 +466,6 @@ def test_superuser_opens_every_agencys_objects_and_their_history(superuser_clien
         app_label, model_name = model._meta.app_label, model._meta.model_name
         urls = [reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk]),
                 reverse(f"admin:{app_label}_{model_name}_history", args=[obj.pk])]
-        if hasattr(model_admin, "history_form_view"):
-            urls.append(reverse(f"admin:{app_label}_{model_name}_simple_history",
-                                args=[obj.pk, latest_history_id(obj)]))
+        assert not hasattr(model_admin, "history_form_view"), "no revert to a version"
         for url in urls:
             assert superuser_client.get(url).status_code == 200, url

@@ -3,9 +3,11 @@
 from datetime import date
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
+from kinerja.core.models import AuditEvent
 from kinerja.organisation import admin_scope
 from kinerja.organisation.setup import ensure_agency_admin_group
 from kinerja.worktime.calendar import national_days
@@ -63,7 +65,11 @@ def test_administrator_adds_a_local_holiday_to_their_calendar(client, org, agenc
     assert response.status_code == 302, response.context and response.context["errors"]
     day = CalendarDay.objects.get(name="Hari Jadi Kabupaten Banggai")
     assert day.calendar.agency == org.agency
-    assert day.history.count() == 1
+    [event] = AuditEvent.objects.filter(object_type="worktime.calendarday",
+                                        object_id=str(day.id))
+    assert (event.action, event.agency) == ("worktime.calendarday.created", org.agency)
+    assert event.data["new"]["name"] == "Hari Jadi Kabupaten Banggai"
+    assert not LogEntry.objects.exists()
     listing = client.get(reverse("admin:worktime_calendarday_changelist"))
     assert set(listing.context["cl"].queryset) == {day}
 
@@ -99,7 +105,18 @@ def test_administrator_edits_the_weekly_hours(client, org, agency_admin):
     assert response.status_code == 302, response.context and response.context["errors"]
     calendar.refresh_from_db()
     assert not calendar.use_cuti_bersama
-    assert calendar.hours.get(weekday=4).end.hour == 15
+    friday = calendar.hours.get(weekday=4)
+    assert friday.end.hour == 15
+    # One audit record per changed object, the calendar and the one changed row of the
+    # inline, each with its old and new values; the unchanged rows write nothing.
+    events = {event.object_type: event for event in AuditEvent.objects.all()}
+    assert sorted(events) == ["worktime.workcalendar", "worktime.workinghours"]
+    assert events["worktime.workcalendar"].data["old"] == {"use_cuti_bersama": True}
+    assert events["worktime.workcalendar"].data["new"] == {"use_cuti_bersama": False}
+    hours = events["worktime.workinghours"]
+    assert hours.object_id == str(friday.id) and hours.agency == org.agency
+    assert hours.data["old"] == {"end": "16:30:00"} and hours.data["new"] == {"end": "15:00:00"}
+    assert not LogEntry.objects.exists()
 
 
 def test_every_page_renders(client, org, agency_admin, admin_user):

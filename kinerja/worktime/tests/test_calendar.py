@@ -59,8 +59,7 @@ def test_calendar_is_made_once_with_the_default_hours(agency):
     assert sorted(hours) == [0, 1, 2, 3, 4]
     assert hours[0] == (time(7, 30), time(16, 0), time(12, 0), time(13, 0))
     assert hours[4] == (time(7, 30), time(16, 30), time(11, 30), time(13, 0))
-    assert calendar.history.count() == 1
-    assert WorkingHours.history.filter(calendar_id=calendar.id).count() == 5
+    assert WorkingHours.objects.filter(calendar=calendar).count() == 5
 
 
 @pytest.mark.django_db

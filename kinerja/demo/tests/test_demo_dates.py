@@ -1,0 +1,366 @@
+"""The demo's past is in the past: each finished round is dated in its own time.
+
+The rule for a finished round of a data period (the year 2025, the third quarter of 2026):
+every record of it (step executions, the disposition and its signatures, the format, the
+meeting, the values, the filed documents and the dates printed in them, the audit events, the
+finalised recap) lies
+
+- at working time of the agency's calendar (a working day, 07:30–16:30 WITA);
+- after its data period (for the demo built long enough after it: more than a month), and at
+  the latest in the quarter right after it (the year's round: January–March of the next year);
+- before the day the demo was built: that day is on none of them.
+
+Nothing of the current round lies in the future.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import date, datetime, time, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import override
+
+from kinerja.demo import clock, timeline
+from kinerja.worktime.calendar import Calendar
+
+pytestmark = pytest.mark.django_db
+
+WITA = Calendar.default().zone
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, built once for this module with its documents filed as `make demo` files
+    them; yields the moment it was built. Emptied afterwards (see test_demo.py)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        name = str(connection.settings_dict["NAME"])  # never the real database: emptied below
+        assert name.startswith("test") or (
+            connection.vendor == "sqlite" and connection.is_in_memory_db()), name
+        try:
+            with override_settings(DEMO_MODE=True, KINERJA_ISSUE_DOCUMENTS=True,
+                                   MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+                built = timezone.now()
+                call_command("demo_setup", stdout=StringIO())
+                yield built
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+            import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(
+                apps, None)
+
+
+def rounds():
+    from kinerja.collection.models import Round
+
+    return list(Round.objects.filter(agency__code="bappeda-banggai").order_by("id"))
+
+
+def moments_of(round_) -> list[tuple[str, datetime]]:
+    """Every moment a record of the round carries (a due time or deadline is a limit, not
+    something that happened, and is checked on its own)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kinerja.collection.models import (
+        DataRequestFormat,
+        Disposition,
+        FinalisedRecap,
+        IndicatorValue,
+        Meeting,
+        Signature,
+    )
+    from kinerja.core.models import AuditEvent
+    from kinerja.documents.models import Document
+
+    disposition = Disposition.objects.get(round=round_)
+    found = [("round opened", round_.opened_at), ("round finalised", round_.finalised_at),
+             ("disposition created", disposition.created_at)]
+    for execution in round_.executions.select_related("step"):
+        for name in ("assigned_at", "started_at", "completed_at"):
+            found.append((f"step {execution.step.number} {name}", getattr(execution, name)))
+    found += [("signature", at) for at in Signature.objects.filter(
+        content_type=ContentType.objects.get_for_model(Disposition),
+        object_id=disposition.pk).values_list("signed_at", flat=True)]
+    meeting = Meeting.objects.get(round=round_)
+    found += [("meeting held", meeting.held_at), ("minutes recorded", meeting.recorded_at)]
+    for data_format in DataRequestFormat.objects.filter(round=round_):
+        found += [("format made", data_format.created_at),
+                  ("format finalised", data_format.finalised_at)]
+    found += [("value", at) for at in IndicatorValue.objects.filter(
+        track__round=round_).values_list("updated_at", flat=True)]
+    found += [("document", at) for at in Document.objects.filter(
+        round=round_).values_list("issued_at", flat=True)]
+    found += [(f"event {action}", at) for action, at in AuditEvent.objects.filter(
+        round=round_).values_list("action", "at")]
+    # Drafted before its round existed.
+    found += [(f"event {action}", at) for action, at in AuditEvent.objects.filter(
+        object_type="collection.disposition", object_id=str(disposition.pk)).values_list(
+            "action", "at")]
+    found += [("recap", at) for at in FinalisedRecap.objects.filter(
+        round=round_).values_list("finalised_at", flat=True)]
+    return [(name, moment) for name, moment in found if moment is not None]
+
+
+def at_working_time(moment: datetime) -> bool:
+    local = moment.astimezone(WITA)
+    # Documents are filed a minute after their step, which may end the day at 16:30.
+    return local.weekday() < 5 and time(7, 30) <= local.time() <= time(16, 31)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=WITA)
+
+
+def test_each_finished_round_is_dated_in_its_own_time(demo):
+    from kinerja.collection.models import RoundStatus
+
+    build_day = demo.astimezone(WITA).date()
+    finished = [round_ for round_ in rounds() if round_.status == RoundStatus.FINALISED]
+    assert len(finished) == 3
+    assert "Y" in {round_.period for round_ in finished}
+    for round_ in finished:
+        moments = moments_of(round_)
+        assert len(moments) > 100, round_
+        end = timeline.period_end(round_.year, round_.period)
+        latest = day_start(timeline.following_quarter_end(round_.year, round_.period)
+                           + timedelta(days=1))
+        earliest = day_start(timeline.period_start(round_.year, round_.period))
+        if build_day - end > timedelta(days=31):
+            earliest = day_start(end + timedelta(days=1))
+        for name, moment in moments:
+            where = f"{round_} {name} {moment.astimezone(WITA)}"
+            assert earliest <= moment < min(latest, day_start(build_day)), where
+            assert moment.astimezone(WITA).date() != build_day, where
+            assert at_working_time(moment), where
+
+
+def test_last_years_round_is_not_dated_on_the_build_day(demo):
+    """The year's round of last year: collected after the year ended, in January–March."""
+    build_day = demo.astimezone(WITA).date()
+    (last_year,) = [round_ for round_ in rounds() if round_.period == "Y"]
+    moments = moments_of(last_year)
+    assert {moment.astimezone(WITA).date() for _name, moment in moments}.isdisjoint(
+        {build_day})
+    # Its format went out before any quarter of its year was acknowledged: no pre-fill, the
+    # demo's own figures.
+    from kinerja.collection.models import IndicatorValue
+
+    assert not IndicatorValue.objects.filter(track__round=last_year,
+                                             prefilled_value__isnull=False).exists()
+    if build_day >= date(last_year.year + 1, 2, 15):
+        assert all(moment.astimezone(WITA).date().year == last_year.year + 1
+                   and moment.astimezone(WITA).month <= 3 for _name, moment in moments)
+
+
+def test_the_current_round_has_nothing_in_the_future(demo):
+    from kinerja.collection.models import RoundStatus
+
+    (current,) = [round_ for round_ in rounds() if round_.status == RoundStatus.OPEN]
+    now = timezone.now()
+    for name, moment in moments_of_open(current):
+        assert moment <= now, f"{name} {moment}"
+        assert at_working_time(moment), f"{name} {moment}"
+
+
+def test_no_event_of_the_demo_is_dated_on_the_build_day_but_the_current_rounds(demo):
+    """The people, SOP and catalogue were set up before the first round; only the current
+    round reaches the build day, and nothing is in the future."""
+    from kinerja.collection.models import RoundStatus
+    from kinerja.core.models import AuditEvent
+
+    (current,) = [round_ for round_ in rounds() if round_.status == RoundStatus.OPEN]
+    build_day = demo.astimezone(WITA).date()
+    events = AuditEvent.objects.filter(agency__code="bappeda-banggai")
+    assert events.count() > 300
+    assert not events.filter(at__gt=timezone.now()).exists()
+    first_round = min(round_.opened_at for round_ in rounds())
+    setup = events.filter(round__isnull=True, at__lt=first_round)
+    assert setup.filter(action="sop.loaded").exists()
+    for event in events.exclude(round=current).exclude(
+            object_type="collection.disposition", object_id=str(current.disposition.pk)):
+        assert timezone.localtime(event.at).date() != build_day, (event.action, event.at)
+
+
+def moments_of_open(round_) -> list[tuple[str, datetime]]:
+    from kinerja.core.models import AuditEvent
+
+    found = [("round opened", round_.opened_at)]
+    for execution in round_.executions.select_related("step"):
+        for name in ("assigned_at", "started_at", "completed_at"):
+            found.append((f"step {execution.step.number} {name}", getattr(execution, name)))
+    found += [(f"event {action}", at) for action, at in AuditEvent.objects.filter(
+        round=round_).values_list("action", "at")]
+    return [(name, moment) for name, moment in found if moment is not None]
+
+
+def test_steps_are_timed_by_the_calendar_between_their_moments(demo):
+    """A step's due time and working minutes are the calendar's between its own moments."""
+    from kinerja.collection.models import StepExecution
+
+    calendar = Calendar.load(rounds()[0].agency)
+    executions = StepExecution.objects.filter(round__in=rounds()).select_related("step")
+    for execution in executions:
+        assert execution.due_at == calendar.add_working_minutes(
+            execution.assigned_at, execution.step.time_standard_minutes), execution
+        if execution.completed_at:
+            assert execution.completed_at >= execution.assigned_at, execution
+            assert execution.working_minutes == calendar.working_minutes_between(
+                execution.assigned_at, execution.completed_at), execution
+            # The demo's officials keep to the SOP's time standards.
+            assert execution.working_minutes <= execution.step.time_standard_minutes, (
+                execution.step.number, execution.working_minutes)
+    # The steps took time: not every step of a round done in the same minute.
+    assert len({execution.completed_at for execution in executions}) > 20
+
+
+def test_agenda_numbers_come_from_the_year_of_the_disposition(demo):
+    from kinerja.collection.models import AgendaCounter, Disposition
+
+    dispositions = list(Disposition.objects.filter(agency__code="bappeda-banggai")
+                        .order_by("date", "created_at"))
+    assert len(dispositions) == 4
+    for disposition in dispositions:
+        assert disposition.agenda_year == disposition.date.year, disposition
+        assert disposition.date == timezone.localtime(disposition.created_at).date()
+        assert disposition.deadline > disposition.date
+    for year in {disposition.agenda_year for disposition in dispositions}:
+        numbers = [d.agenda_number for d in dispositions if d.agenda_year == year]
+        assert numbers == list(range(1, len(numbers) + 1)), year
+        counter = AgendaCounter.objects.get(agency=dispositions[0].agency, year=year)
+        assert counter.last_number == len(numbers)
+
+
+def test_filed_documents_print_their_steps_date(demo):
+    """Each document of last year's round is filed a minute after its step, its file matches
+    its checksum, and it prints its step's day: no day after it but the round's deadlines,
+    never the build day."""
+    import re
+
+    from pypdf import PdfReader
+
+    from kinerja.collection.models import DataRequestFormat, Disposition
+    from kinerja.documents.models import Document
+    from kinerja.documents.services import sha256_of
+
+    (last_year,) = [round_ for round_ in rounds() if round_.period == "Y"]
+    documents = list(Document.objects.filter(round=last_year).select_related("execution"))
+    assert len(documents) >= 10
+    disposition = Disposition.objects.get(round=last_year)
+    deadlines = {disposition.deadline, *DataRequestFormat.objects.filter(
+        round=last_year).values_list("due_date", flat=True)}
+    build_day = demo.astimezone(WITA).date()
+    with override("id"):
+        months = {date_format(date(2000, month, 1), "F"): month for month in range(1, 13)}
+        names = "|".join(months)
+        pattern = re.compile(rf"(\d{{1,2}}) ({names}) (\d{{4}})")
+        for document in documents:
+            execution = document.execution
+            assert document.issued_at - execution.completed_at == timedelta(minutes=1)
+            with document.file.open("rb") as handle:
+                content = handle.read()
+            assert sha256_of(content) == document.sha256, document
+            text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+            printed = {date(int(year), months[month], int(day))
+                       for day, month, year in pattern.findall(" ".join(text.split()))}
+            step_day = timezone.localtime(execution.completed_at).date()
+            assert step_day in printed, (document.title, printed)
+            assert {day for day in printed if day > step_day} <= deadlines, document.title
+            if build_day not in deadlines:
+                assert build_day not in printed, document.title
+
+
+# -- the clock and the timeline, without the database -------------------------------------------
+
+@pytest.mark.django_db(False)
+def test_the_clock_moves_only_inside_its_block_and_only_into_the_past():
+    real = timezone.now
+    moment = datetime(2025, 1, 13, 9, 0, tzinfo=WITA)
+    with clock.moved_to(moment):
+        assert timezone.now() == moment
+        assert timezone.localdate() == date(2025, 1, 13)
+        later = moment + timedelta(hours=1)
+        with clock.moved_to(later):
+            assert timezone.now() == later
+        assert timezone.now() == moment
+    assert timezone.now is real
+    with pytest.raises(ValueError), clock.moved_to(timezone.now() + timedelta(days=1)):
+        pass
+    assert timezone.now is real
+
+
+@pytest.mark.django_db(False)
+def test_the_clock_stays_real_in_another_thread():
+    import threading
+
+    seen = []
+    moment = datetime(2025, 1, 13, 9, 0, tzinfo=WITA)
+    with clock.moved_to(moment):
+        thread = threading.Thread(target=lambda: seen.append(timezone.now()))
+        thread.start()
+        thread.join()
+    assert seen[0] > moment + timedelta(days=300)
+
+
+@pytest.mark.django_db(False)
+@pytest.mark.parametrize("built", ["2026-11-30 11:00", "2026-10-01 08:00", "2027-01-02 10:00",
+                                   "2026-04-06 07:00", "2026-07-15 20:00"])
+def test_windows_lie_in_the_past_at_working_time(built):
+    calendar = Calendar.default()
+    build = datetime.fromisoformat(built).replace(tzinfo=WITA)
+    build_day = day_start(build.date())
+    from kinerja.demo.rounds import current_script, finished_script, look_back
+
+    year, quarter = build.year, (build.month - 1) // 3 + 1
+    periods = [(year - 1, "Y"), *((y, f"Q{q}") for y, q in look_back(year, quarter))]
+    for round_year, period in periods:
+        window = timeline.finished_window(calendar, round_year, period, build)
+        moments = timeline.schedule(calendar, window, [a.gap for a in finished_script(5)])
+        assert moments == sorted(moments)
+        latest = day_start(timeline.following_quarter_end(round_year, period)
+                           + timedelta(days=1))
+        for moment in moments:
+            assert day_start(timeline.period_start(round_year, period)) <= moment
+            assert moment < min(build_day, latest), (period, moment)
+            assert at_working_time(moment), moment
+        if build_day.date() - timeline.period_end(round_year, period) > timedelta(days=31):
+            assert moments[0].date() > timeline.period_end(round_year, period)
+    gaps = [act.gap for act in current_script()]
+    window = timeline.current_window(calendar, build, sum(gaps))
+    moments = timeline.schedule(calendar, window, gaps)
+    assert all(moment <= build - timeline.CURRENT_MARGIN and at_working_time(moment)
+               for moment in moments)
+    assert moments[-1] == window.limit
+
+
+@pytest.mark.django_db(False)
+def test_a_regular_schedule_keeps_the_planned_working_minutes():
+    calendar = Calendar.default()
+    window = timeline.finished_window(calendar, 2025, "Y",
+                                      datetime(2026, 11, 30, 11, tzinfo=WITA))
+    gaps = [0, 12, 8, 14]
+    moments = timeline.schedule(calendar, window, gaps)
+    assert moments[0] == window.start
+    assert [calendar.working_minutes_between(a, b)
+            for a, b in itertools.pairwise(moments)] == gaps[1:]
+    # The year's round starts on the second working day of January 2026, in the morning.
+    assert window.start.date().isoformat().startswith("2026-01")
+    assert window.start.time() == time(8, 5)
+
+
+@pytest.mark.django_db(False)
+def test_a_calendar_without_working_time_is_refused_not_looped_over():
+    from kinerja.worktime.calendar import NoWorkingTimeError
+
+    with pytest.raises(NoWorkingTimeError):
+        timeline.finished_window(Calendar(week={}), 2025, "Y",
+                                 datetime(2026, 11, 30, 11, tzinfo=WITA))
