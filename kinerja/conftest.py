@@ -5,6 +5,7 @@ subdivision, Bidang Y; Agency B: its head (the outsider).
 """
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -299,3 +300,35 @@ def live_site(live_server):
     httpd.set_app(app)
 
 
+
+
+@contextmanager
+def demo_for_module(django_db_blocker, **settings):
+    """The demo, built once for a test module (building it takes the better part of a
+    minute), with `settings` overridden while it is built; each test then runs in its own
+    transaction over it, rolled back. Emptied afterwards, as a transactional test leaves the
+    database, with the function tags of the organisation's data migration made again for the
+    tests that follow on this worker. Yields the moment the build began."""
+    from importlib import import_module
+    from io import StringIO
+
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import override_settings
+
+    with django_db_blocker.unblock():
+        name = str(connection.settings_dict["NAME"])  # never the real database: emptied below
+        assert name.startswith("test") or (
+            connection.vendor == "sqlite" and connection.is_in_memory_db()), name
+        try:
+            with override_settings(DEMO_MODE=True, **settings):
+                built = timezone.now()
+                call_command("demo_setup", stdout=StringIO())
+            # The rest of `settings` (a media folder, say) holds for the module's tests too.
+            with override_settings(**settings):
+                yield built
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+            import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(
+                apps, None)

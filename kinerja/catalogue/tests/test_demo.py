@@ -1,23 +1,26 @@
 """The demo catalogue: a realistic Renstra for the demo Bappeda, built through the import."""
 
 import pytest
-from django.test import override_settings
 
 from kinerja.catalogue.choices import Aggregation, Polarity
 from kinerja.catalogue.demo import demo_catalogue
 from kinerja.catalogue.exporter import catalogue_export
 from kinerja.catalogue.models import Indicator, IndicatorYearTarget
+from kinerja.conftest import demo_for_module
 from kinerja.core.models import AuditEvent
-from kinerja.demo.services import demo_setup
 from kinerja.organisation.models import Agency
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with demo_for_module(django_db_blocker, KINERJA_ISSUE_DOCUMENTS=False):
+        yield
+
+
 @pytest.fixture
-def bappeda():
-    with override_settings(DEMO_MODE=True):
-        demo_setup()
+def bappeda(demo):
     return Agency.objects.get(code="bappeda-banggai")
 
 

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from kinerja.conftest import demo_for_module
 from kinerja.organisation.models import Agency, Capacity, PositionHolding
 from kinerja.organisation.visibility import DataStage, Viewer
 from kinerja.sops.models import SopVersion
@@ -15,28 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo, built once for this module (building it takes the better part of a minute);
-    each test runs in its own transaction over it, rolled back. Emptied afterwards, as a
-    transactional test leaves the database, with the function tags of the organisation's
-    data migration made again for the tests that follow on this worker."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        name = str(connection.settings_dict["NAME"])  # never the real database: emptied below
-        assert name.startswith("test") or (
-            connection.vendor == "sqlite" and connection.is_in_memory_db()), name
-        try:
-            # The PDFs of every round (seconds each): the signing test files last year's.
-            with override_settings(DEMO_MODE=True, KINERJA_ISSUE_DOCUMENTS=False):
-                call_command("demo_setup", stdout=StringIO())
-            yield
-        finally:
-            call_command("flush", interactive=False, verbosity=0)
-            import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(
-                apps, None)
+    # The PDFs of every round (seconds each): the signing test files last year's.
+    with demo_for_module(django_db_blocker, KINERJA_ISSUE_DOCUMENTS=False):
+        yield
 
 
 def accounts_json() -> list[dict]:

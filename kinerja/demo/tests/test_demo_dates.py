@@ -18,15 +18,13 @@ from __future__ import annotations
 import io
 import itertools
 from datetime import date, datetime, time, timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import override
 
+from kinerja.conftest import demo_for_module
 from kinerja.demo import clock, timeline
 from kinerja.worktime.calendar import Calendar
 
@@ -38,26 +36,10 @@ WITA = Calendar.default().zone
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, built once for this module with its documents filed as `make demo` files
-    them; yields the moment it was built. Emptied afterwards (see test_demo.py)."""
-    from importlib import import_module
-
-    from django.apps import apps
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        name = str(connection.settings_dict["NAME"])  # never the real database: emptied below
-        assert name.startswith("test") or (
-            connection.vendor == "sqlite" and connection.is_in_memory_db()), name
-        try:
-            with override_settings(DEMO_MODE=True, KINERJA_ISSUE_DOCUMENTS=True,
-                                   MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-                built = timezone.now()
-                call_command("demo_setup", stdout=StringIO())
-                yield built
-        finally:
-            call_command("flush", interactive=False, verbosity=0)
-            import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(
-                apps, None)
+    them; yields the moment it was built."""
+    with demo_for_module(django_db_blocker, KINERJA_ISSUE_DOCUMENTS=True,
+                         MEDIA_ROOT=tmp_path_factory.mktemp("media")) as built:
+        yield built
 
 
 def rounds():
