@@ -31,6 +31,9 @@ class Period(models.TextChoices):
 class RoundStatus(models.TextChoices):
     OPEN = "open", _("In progress")
     FINALISED = "finalised", _("Finalised")
+    # Cancelled by the head before it was finalised, with a reason: kept, but its period is
+    # free for a new round.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Round(models.Model):
@@ -46,6 +49,8 @@ class Round(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
     class Meta:
         verbose_name = _("collection round")
@@ -53,8 +58,10 @@ class Round(models.Model):
         ordering = ["-year", "-period", "-id"]
         constraints = [
             # One round per period: a finalised period is reopened, never collected twice
-            # (services.disposition refuses a second one and points to reopening).
+            # (services.disposition refuses a second one and points to reopening). A cancelled
+            # round leaves its period free.
             models.UniqueConstraint(fields=["agency", "sop", "year", "period"],
+                                    condition=~Q(status="cancelled"),
                                     name="one_round_per_period"),
         ]
 

@@ -89,6 +89,8 @@ class Document(models.Model):
     certificate_subject = models.CharField(_("certificate"), max_length=300, blank=True)
     certificate_self_signed = models.BooleanField(_("self-signed certificate"), default=False)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    # Set when its round was cancelled: the document stays filed, marked as void.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")
