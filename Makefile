@@ -94,8 +94,12 @@ test: install-test system-packages
 	$(PY) -m pytest -n 2 -m "not own_process" $(PYTEST_ARGS)
 	$(PY) -m pytest -m own_process $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: PYTEST_ARGS chose none
 
+# Style (ruff), the layer order of the packages (import-linter, [tool.importlinter] in
+# pyproject.toml) and the types of the rule modules (mypy with django-stubs, [tool.mypy]).
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) staticfiles data/kinerja.sqlite3

@@ -121,7 +121,7 @@ def fresh(round_):
 
 
 @pytest.fixture
-def sop(org, seed_sop_text):
+def sop(org, seed_sop_text, catalogue):
     return sop_load(agency=org.agency, text=seed_sop_text).version.sop
 
 
@@ -332,3 +332,21 @@ def demo_for_module(django_db_blocker, **settings):
             call_command("flush", interactive=False, verbosity=0)
             import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(
                 apps, None)
+
+
+def catalogue_of_year(agency, unit, year: int = 2026) -> Indicator:
+    """The least catalogue that lets an agency collect a year: one indicator of `unit` with a
+    target for it (a disposition is refused for a year the catalogue does not cover)."""
+    found = Indicator.objects.filter(period__agency=agency, targets__year=year).first()
+    if found is not None:
+        return found
+    period = RenstraPeriod.objects.create(agency=agency, name=f"Renstra {agency.code} {year}",
+                                          start_year=year, end_year=year)
+    goal = Goal.objects.create(period=period, code="T1", text="Tujuan")
+    objective = Objective.objects.create(goal=goal, code="S1", text="Sasaran")
+    indicator = Indicator.objects.create(period=period, objective=objective, code="K1",
+                                         name="Indikator", unit_of_measure="dokumen",
+                                         responsible_unit=unit)
+    IndicatorYearTarget.objects.create(indicator=indicator, year=year,
+                                       renstra_target=Decimal(1))
+    return indicator

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kinerja.core.errors import DomainError
+from kinerja.core.http_errors import error_response, status_error_response, validation_details
 from kinerja.core.middleware import is_database_busy
 from kinerja.organisation.selectors import (
     current_holdings_of_unit,
@@ -21,7 +22,6 @@ from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_view
 from . import catalogue, collection, documents, tokens
 from .auth import bearer, session, viewer_of
 from .docs import docs_view
-from .errors import error_response, status_error_response, validation_details
 from .parser import ExactNumbers
 from .schemas import (
     ErrorOut,

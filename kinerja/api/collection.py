@@ -26,12 +26,14 @@ from .schemas import (
     ApproveIn,
     DispositionIn,
     DispositionOut,
+    DispositionUpdateIn,
     FormatCreateIn,
     FormatReviseIn,
     ForwardIn,
     Id,
     IndicatorsIn,
     MeetingIn,
+    PeriodOfferOut,
     ReasonIn,
     ReturnIn,
     RoundOut,
@@ -81,7 +83,8 @@ def _round_summary(round_) -> dict:
     return {"id": round_.id, "sop_id": round_.sop_id,
             "sop_version": round_.sop_version.version, "year": round_.year,
             "period": round_.period, "status": round_.status, "version": round_.version,
-            "opened_at": round_.opened_at, "finalised_at": round_.finalised_at}
+            "opened_at": round_.opened_at, "finalised_at": round_.finalised_at,
+            "cancelled_at": round_.cancelled_at, "cancel_reason": round_.cancel_reason}
 
 
 def _track_summary(track) -> dict:
@@ -260,6 +263,42 @@ def disposition_create(request, payload: DispositionIn):
                                         selectors.disposition_signatures(disposition)))
 
 
+@router.get("/sops/{sop_id}/periods", response=PeriodOfferOut)
+def period_offer(request, sop_id: Id):
+    """The periods a disposition of the SOP may be written for, and why the others are not
+    offered (a year the catalogue lacks, a period with its round)."""
+    sop = sop_version_get_for_viewer(viewer=viewer_of(request), sop_id=sop_id).sop
+    offer = services.period_offer(sop)
+
+    def out(choice):
+        return {"year": choice.year, "period": choice.period, "label": choice.label,
+                "reason": choice.reason, "round_id": choice.round_id}
+
+    return {"sop_id": sop.id, "offered": [out(c) for c in offer.offered],
+            "missing": [out(c) for c in offer.missing]}
+
+
+@router.patch("/dispositions/{disposition_id}", response=DispositionOut)
+def disposition_update(request, disposition_id: Id, payload: DispositionUpdateIn):
+    """Its author changes a draft (before signing): only the fields sent."""
+    disposition = selectors.disposition_readable_by_viewer(viewer=viewer_of(request),
+                                                           disposition_id=disposition_id)
+    changes = payload.model_dump(exclude={"version"}, exclude_none=True)
+    disposition = services.disposition_update(user=request.user, disposition=disposition,
+                                              expected_version=payload.version, **changes)
+    return _disposition_out(disposition, selectors.disposition_signatures(disposition))
+
+
+@router.delete("/dispositions/{disposition_id}", response={204: None})
+def disposition_delete(request, disposition_id: Id, payload: VersionIn):
+    """Its author deletes a draft (before signing)."""
+    disposition = selectors.disposition_readable_by_viewer(viewer=viewer_of(request),
+                                                           disposition_id=disposition_id)
+    services.disposition_delete(user=request.user, disposition=disposition,
+                                expected_version=payload.version)
+    return Status(204, None)
+
+
 @router.post("/dispositions/{disposition_id}/sign", response=RoundStateOut)
 def disposition_sign(request, disposition_id: Id, payload: VersionIn):
     """The head signs the draft; the round opens (answered with the new round)."""
@@ -358,6 +397,14 @@ def finalise(request, round_id: Id, payload: ReasonIn):
 @router.post("/rounds/{round_id}/reopen", response=RoundStateOut)
 def reopen(request, round_id: Id, payload: ReasonIn):
     return _round_action(request, round_id, services.round_reopen, reason=payload.reason,
+                         expected_version=payload.version)
+
+
+@router.post("/rounds/{round_id}/cancel", response=RoundStateOut)
+def cancel(request, round_id: Id, payload: ReasonIn):
+    """The head cancels the round before it is finalised, with the reason: its waiting steps
+    close, its documents are marked cancelled and its period is free again."""
+    return _round_action(request, round_id, services.round_cancel, reason=payload.reason,
                          expected_version=payload.version)
 
 

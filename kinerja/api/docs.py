@@ -4,8 +4,9 @@ from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 
+from kinerja.core.http_errors import status_error_response
+
 from .auth import bearer
-from .errors import status_error_response
 
 
 def docs_view(view):

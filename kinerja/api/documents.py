@@ -1,16 +1,16 @@
 """A round's documents through the API: the list with hashes and hardcopy, the filed PDF,
-and the hardcopy record. The same services and visibility as the round page."""
+and the hardcopy record. The same getters (documents/selectors.py), services and visibility as
+the pages."""
 
 from datetime import date
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from ninja import Field, Router, Schema
 
 from kinerja.collection import selectors
 from kinerja.core import files
 from kinerja.core.converters import MAX_ID
+from kinerja.documents import selectors as document_selectors
 from kinerja.documents import services
 from kinerja.documents.models import Document
 
@@ -69,14 +69,8 @@ def _document_out(document: Document) -> dict:
 
 
 def _document_for(request, identifier: UUID) -> Document:
-    viewer = viewer_of(request)
-    document = (Document.objects.filter(identifier=identifier, agency_id=viewer.agency_id)
-                .select_related("track__unit", "execution__step", "round").first())
-    if document is None:
-        raise Http404
-    if not services.may_view_document(viewer, document):
-        raise PermissionDenied
-    return document
+    return document_selectors.document_get_for_viewer(viewer=viewer_of(request),
+                                                      identifier=identifier)
 
 
 @router.get("/rounds/{round_id}/documents", response=list[DocumentOut])
@@ -85,7 +79,8 @@ def round_documents(request, round_id: Id):
     state of their signed paper copy."""
     viewer = viewer_of(request)
     round_ = selectors.round_get_for_viewer(viewer=viewer, round_id=round_id)
-    return [_document_out(document) for document in services.documents_of_round(viewer, round_)]
+    return [_document_out(document) for document in
+            document_selectors.documents_of_round_for_viewer(viewer=viewer, round_=round_)]
 
 
 @router.get("/documents/{identifier}", response={200: None})

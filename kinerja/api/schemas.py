@@ -250,6 +250,8 @@ class RoundSummaryOut(Schema):
     version: int
     opened_at: datetime
     finalised_at: datetime | None
+    cancelled_at: datetime | None = None
+    cancel_reason: str = Field("", description="Why the head cancelled the round.")
 
 
 class ExecutionOut(Schema):
@@ -374,6 +376,38 @@ class DispositionIn(Schema):
     subject: _text(300, min_length=1)
     instruction: _text(REASON_MAX_LENGTH, min_length=1)
     deadline: date
+
+
+# A field named `date` with a default would hide the type inside the class body.
+Day = date
+
+
+class DispositionUpdateIn(VersionIn):
+    """The fields of a draft to change; those left out keep their value."""
+
+    year: int | None = Field(None, ge=2000, le=2100)
+    period: Period | None = None
+    date: Day | None = None
+    speed: Speed | None = None
+    security: Security | None = None
+    subject: _text(300, min_length=1) | None = None
+    instruction: _text(REASON_MAX_LENGTH, min_length=1) | None = None
+    deadline: Day | None = None
+
+
+class PeriodChoiceOut(Schema):
+    year: int
+    period: str = Field(description="Empty when the whole year is missing from the "
+                                    "catalogue.")
+    label: str
+    reason: str = Field("", description="Why the period is not offered.")
+    round_id: int | None = Field(None, description="The round that holds the period.")
+
+
+class PeriodOfferOut(Schema):
+    sop_id: int
+    offered: list[PeriodChoiceOut]
+    missing: list[PeriodChoiceOut]
 
 
 class ForwardIn(VersionIn):

@@ -13,12 +13,12 @@ official typed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.db import models
 from django.utils.formats import number_format
@@ -87,6 +87,8 @@ class YearTargetLike(Protocol):
     q2_target: Decimal | None
     q3_target: Decimal | None
     q4_target: Decimal | None
+    # Read only when `effective_target` is not given the aggregation.
+    indicator: Any
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ QuarterValues = Mapping[int, Decimal | None] | Sequence[Decimal | None]
 def _reported(values_by_quarter: QuarterValues, up_to: int = 4) -> list[tuple[int, Decimal]]:
     """(quarter, value) of the reported quarters up to `up_to`, in quarter order. A sequence
     is read as Q1..Q4; a mapping by quarter number. None means "not reported"."""
+    items: Iterable[tuple[int, Decimal | None]]
     if isinstance(values_by_quarter, Mapping):
         items = values_by_quarter.items()
     else:
@@ -306,7 +309,7 @@ class Scale:
         minimums = [band.minimum for band in self.bands[:-1]]
         if any(minimum is None for minimum in minimums):
             raise ValueError("only the lowest band of a scale has no minimum")
-        if any(higher <= lower for higher, lower in pairwise(minimums)):
+        if any(higher <= lower for higher, lower in pairwise(cast(list[Decimal], minimums))):
             raise ValueError("band minimums must fall from the first band to the last")
         codes = [band.code for band in self.bands]
         if len(set(codes)) != len(codes):

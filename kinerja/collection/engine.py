@@ -84,6 +84,18 @@ def open_execution_for(round_: Round, step: SopStep, track: Track | None) -> Ste
         round=round_, step=step, track=track, status=ExecutionStatus.OPEN)
 
 
+def close_open(round_: Round, *, at=None) -> list[int]:
+    """Close every execution of the round still waiting, unfinished (the head finalising
+    without some units, or cancelling the round); returns the ids closed. Nothing opens
+    after them."""
+    at = at or timezone.now()
+    ids = list(StepExecution.objects.select_for_update()
+               .filter(round=round_, status=ExecutionStatus.OPEN).values_list("id", flat=True))
+    StepExecution.objects.filter(id__in=ids).update(status=ExecutionStatus.CLOSED,
+                                                    completed_at=at)
+    return ids
+
+
 def complete(execution: StepExecution, *, user, role: Role, outcome: str = "done",
              note: str = "", status: str = ExecutionStatus.DONE) -> StepExecution:
     now = timezone.now()

@@ -12,7 +12,7 @@ from kinerja.core.text import MINUTES_MAX_LENGTH, REASON_MAX_LENGTH, normalise_t
 from kinerja.organisation.models import Person
 from kinerja.sops.models import Sop
 
-from .models import Disposition, Meeting
+from .models import Disposition, Meeting, Period, Security, Speed
 from .services import ValueEntry
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
@@ -61,27 +61,120 @@ class VersionForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class DispositionForm(BootstrapMixin, forms.ModelForm):
-    sop = forms.ModelChoiceField(queryset=None, label=_("SOP"))
+def _label(name: str):
+    return capfirst(Disposition._meta.get_field(name).verbose_name)
+
+
+class PeriodField(forms.ChoiceField):
+    """A (year, period) pair of the offer (`services.period_offer`), posted as "2026-Q3".
+    Any pair is taken here: the form says why one is not offered (`DispositionFields.clean`)
+    rather than "not a valid choice"."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+def parse_pair(value: str) -> tuple[int, str] | None:
+    year, _dash, period = (value or "").partition("-")
+    if len(year) == 4 and year.isascii() and year.isdigit() and period in Period.values:
+        return int(year), period
+    return None
+
+
+class DispositionFields(BootstrapMixin, forms.Form):
+    """The disposition's own fields, for writing one and for editing a draft. `offers`
+    maps each SOP's id to its `PeriodOffer`."""
+
+    year_period = PeriodField(label=_("Period"))
+    date = forms.DateField(label=_label("date"), widget=DATE,
+                           input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    speed = forms.ChoiceField(label=_label("speed"), choices=Speed.choices,
+                              initial=Speed.NORMAL)
+    security = forms.ChoiceField(label=_label("security"), choices=Security.choices,
+                                 initial=Security.NORMAL)
     subject = TextField(label=capfirst(_("subject")), single_line=True,
                         max_length=Disposition._meta.get_field("subject").max_length)
     instruction = TextField(label=capfirst(_("instruction")), max_length=REASON_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(label=_label("deadline"), widget=DATE,
+                               input_formats=["%Y-%m-%d", "%d/%m/%Y"])
 
-    class Meta:
-        model = Disposition
-        fields = ["sop", "year", "period", "date", "speed", "security", "subject",
-                  "instruction", "deadline"]
-        widgets = {"date": DATE, "deadline": DATE,
-                   "instruction": forms.Textarea(attrs={"rows": 3})}
+    def __init__(self, *args, offers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers = offers
+        pairs = {}
+        for offer in offers.values():
+            for choice in offer.offered:
+                pairs.setdefault(choice.value, choice.label)
+        self.fields["year_period"].choices = [("", "---------"), *pairs.items()]
+
+    def offer_for(self, cleaned: dict):
+        return next(iter(self.offers.values()), None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "year_period" not in cleaned:
+            return cleaned
+        pair = parse_pair(cleaned["year_period"])
+        if pair is None:
+            self.add_error("year_period", gettext("Choose a period from the list."))
+            return cleaned
+        offer = self.offer_for(cleaned)
+        refusal = offer.refusal(*pair) if offer is not None else ""
+        if refusal:
+            self.add_error("year_period", refusal)
+        cleaned["year"], cleaned["period"] = pair
+        return cleaned
+
+    def disposition_data(self) -> dict:
+        """The cleaned fields as the services take them (year and period apart)."""
+        data = dict(self.cleaned_data)
+        data.pop("year_period", None)
+        return data
+
+
+class DispositionForm(DispositionFields):
+    sop = forms.ModelChoiceField(queryset=None, label=_("SOP"))
+    field_order = ["sop", "year_period"]
 
     def __init__(self, *args, sops, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sop"].queryset = Sop.objects.filter(id__in=[sop.id for sop in sops])
         if len(sops) == 1:
             self.fields["sop"].initial = sops[0].id
-        self.fields["date"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        self.fields["deadline"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+
+    def offer_for(self, cleaned: dict):
+        sop = cleaned.get("sop")
+        return self.offers.get(sop.id) if sop is not None else None
+
+
+class DispositionEditForm(DispositionFields):
+    """A draft disposition, prefilled; carries the version the author saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    @classmethod
+    def for_draft(cls, disposition: Disposition, *, offers: dict, data=None):
+        initial = {name: getattr(disposition, name) for name in (
+            "date", "speed", "security", "subject", "instruction", "deadline", "version")}
+        initial["year_period"] = f"{disposition.year}-{disposition.period}"
+        return cls(data, offers=offers, initial=initial)
+
+    def changes(self) -> dict:
+        """The fields the author changed (the service keeps the others)."""
+        data = self.disposition_data()
+        data.pop("version", None)
+        return data
+
+
+class CancelForm(VersionForm):
+    """The head cancels the round: the reason, and a tick that they know what it does."""
+
+    reason = TextField(label=_("Reason for cancelling"), max_length=REASON_MAX_LENGTH,
+                       widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label=_("I understand: the round's waiting steps close, its documents are marked "
+                "cancelled, and its period may be started again."))
 
 
 class ForwardForm(VersionForm):

@@ -118,6 +118,8 @@ SENTENCES = {
     # step 9
     "round.finalised": gettext_lazy("%(person)s finalised the round %(round)s"),
     "round.reopened": gettext_lazy("%(person)s reopened the round %(round)s"),
+    "round.cancelled": gettext_lazy("%(person)s cancelled the round %(round)s"),
+    "disposition.deleted": gettext_lazy("%(person)s deleted draft disposition %(agenda)s"),
     # documents
     "document.issued": gettext_lazy("The document “%(title)s” was issued with its electronic "
                                     "signature"),
@@ -787,6 +789,12 @@ def _finalised_built(event, data, lookups, values):
     return details
 
 
+def _deleted_disposition_built(event, data, lookups, values):
+    # The draft is gone: its agenda number is in the event.
+    values["agenda"] = data.get("agenda") or NOTHING
+    return []
+
+
 def _document_built(event, data, lookups, values):
     document = lookups.documents.get(_first_int(event.object_id))
     values["title"] = document.title if document else NOTHING
@@ -830,6 +838,8 @@ BUILDERS = {
     "handover.returned": _return_built,
     "round.finalised": _finalised_built,
     "round.reopened": _finalised_built,
+    "round.cancelled": _finalised_built,
+    "disposition.deleted": _deleted_disposition_built,
     "document.issued": _document_built,
     HARDCOPY: _hardcopy_built,
     "person.login_created": _object_built,

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
@@ -67,6 +67,18 @@ from .models import (
     Track,
     TrackStage,
 )
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _ValueCounts(TypedDict):
+        unit_id: int
+        evidence_count: int
+
+    # A stored value with its unit and its number of evidence files, as `_Recap` reads it.
+    CountedValue = WithAnnotations[IndicatorValue, _ValueCounts]
 
 __all__ = [
     "LARGE_CHANGE",
@@ -271,12 +283,12 @@ def _values_by_year(*, agency: Agency | int, years: Iterable[int],
                                          indicator_id__in=indicator_ids, value__isnull=False)
     if acknowledged_only:
         rows = rows.filter(track__stage=TrackStage.FINAL)
-    rows = (rows
-            .order_by()
-            .values_list("track__round_id", "track__unit_id", "indicator_id", "value"))
-    for round_id, unit_id, indicator_id, value in rows:
+    for round_id, unit_id, indicator_id, value in (
+            rows.order_by().values_list("track__round_id", "track__unit_id", "indicator_id",
+                                        "value")):
         round_year, period = period_of_round[round_id]
-        found[round_year].setdefault((unit_id, indicator_id), {})[period] = value
+        # Never None: value__isnull=False above.
+        found[round_year].setdefault((unit_id, indicator_id), {})[period] = cast(Decimal, value)
     return found
 
 
@@ -298,7 +310,7 @@ class _Recap:
         self.settings = settings_for(round_.agency_id)
         self.format = services.current_format(round_)
         self.items: list[FormatItem] = []
-        self.values: dict[tuple[int, int], IndicatorValue] = {}
+        self.values: dict[tuple[int, int], CountedValue] = {}
         if self.format is None:
             return
         items = (FormatItem.objects.filter(format=self.format)
@@ -391,7 +403,8 @@ class _Recap:
             target_year=year if target is not None else None)
         row.explanation_reasons = explanation_required(row, self.settings)
         row.needs_explanation = bool(row.explanation_reasons) or (
-            self.format.require_explanation and not row.missing_value)
+            self.format is not None and self.format.require_explanation
+            and not row.missing_value)
         return row
 
 

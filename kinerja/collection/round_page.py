@@ -10,6 +10,7 @@ from django.utils import timezone
 from kinerja.worktime.calendar import Calendar
 
 from .forms import (
+    CancelForm,
     FormatCreateForm,
     FormatReviseForm,
     ForwardForm,
@@ -72,8 +73,12 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
     for row in open_rows:
         my_tasks += tasks_of(viewer, row.execution, disposition)
     codes = {task.code for task in my_tasks}
-    if viewer.is_head and round_.tracks.exists():
-        codes.add("head_finalise" if round_.status == RoundStatus.OPEN else "reopen")
+    if viewer.is_head and round_.status == RoundStatus.OPEN:
+        codes.add("cancel")
+        if round_.tracks.exists():
+            codes.add("head_finalise")
+    elif viewer.is_head and round_.status == RoundStatus.FINALISED and round_.tracks.exists():
+        codes.add("reopen")
     forms = _forms(round_, codes, data_format)
     if failed_form is not None:
         forms[failed_action] = failed_form
@@ -96,6 +101,8 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
         "meeting": meeting,
         "my_tasks": my_tasks,
         "missing_units": missing_units(round_) if round_.tracks.exists() else [],
+        # Not a step's work: shown apart from "Waiting for you", at the foot of the page.
+        "cancel_form": forms.pop("cancel", None),
         "forms": forms,
     }
 
@@ -120,6 +127,8 @@ def _forms(round_: Round, codes: set[str], data_format) -> dict:
         forms["finalise"] = ReasonForm(initial=version)
     if "reopen" in codes:
         forms["reopen"] = ReasonForm(initial=version)
+    if "cancel" in codes:
+        forms["cancel"] = CancelForm(initial=version)
     if "send" in codes:
         forms["format_send"] = VersionForm(initial=version)
     if "meeting" in codes:

@@ -13,6 +13,8 @@ from kinerja.organisation.decorators import person_required
 
 from . import exports, history, selectors, services
 from .forms import (
+    CancelForm,
+    DispositionEditForm,
     DispositionForm,
     FormatCreateForm,
     FormatReviseForm,
@@ -35,22 +37,36 @@ def round_list(request):
     })
 
 
+def _offers(sops) -> dict:
+    return {sop.id: services.period_offer(sop) for sop in sops}
+
+
+def _disposition_form_page(request, form, offers, *, disposition=None, status=200):
+    return TemplateResponse(request, "collection/disposition_form.html", {
+        "form": form, "disposition": disposition,
+        "missing": [choice for offer in offers.values() for choice in offer.missing]},
+        status=status)
+
+
 @person_required
 def disposition_new(request):
     sops = selectors.sops_viewer_may_start(viewer=request.viewer)
     if not sops:
         return TemplateResponse(request, "403.html", status=403)
-    form = DispositionForm(request.POST or None, sops=sops)
+    offers = _offers(sops)
+    form = DispositionForm(request.POST or None, sops=sops, offers=offers)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
         try:
-            disposition = services.disposition_create(user=request.user, **data)
+            disposition = services.disposition_create(user=request.user,
+                                                      **form.disposition_data())
         except DomainError as error:
             form.add_error(None, error.message)
+            status = error.status_code
         else:
             messages.success(request, _("Disposition drafted. Check it, then sign it."))
             return redirect("collection:disposition_detail", disposition.id)
-    return TemplateResponse(request, "collection/disposition_form.html", {"form": form})
+    return _disposition_form_page(request, form, offers, status=status)
 
 
 @person_required
@@ -61,6 +77,54 @@ def disposition_detail(request, disposition_id: int):
         return redirect("collection:round_detail", disposition.round_id)
     return TemplateResponse(request, "collection/disposition_detail.html",
                             {"disposition": disposition})
+
+
+@person_required
+def disposition_edit(request, disposition_id: int):
+    """Its author edits a draft disposition (403 for anyone else, as its page)."""
+    disposition = selectors.disposition_readable_by_viewer(viewer=request.viewer,
+                                                           disposition_id=disposition_id)
+    if disposition.round_id:
+        return redirect("collection:round_detail", disposition.round_id)
+    offers = _offers([disposition.sop])
+    form = DispositionEditForm.for_draft(disposition, offers=offers,
+                                         data=request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disposition_update(user=request.user, disposition=disposition,
+                                        expected_version=form.cleaned_data["version"],
+                                        **form.changes())
+        except DomainError as error:
+            form.add_error(None, error.message)
+            status = error.status_code
+        else:
+            messages.success(request, _("Draft disposition saved."))
+            return redirect("collection:disposition_detail", disposition.id)
+    return _disposition_form_page(request, form, offers, disposition=disposition,
+                                  status=status)
+
+
+@require_POST
+@person_required
+def disposition_delete(request, disposition_id: int):
+    disposition = selectors.disposition_readable_by_viewer(viewer=request.viewer,
+                                                           disposition_id=disposition_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return redirect("collection:disposition_detail", disposition.id)
+    try:
+        services.disposition_delete(user=request.user, disposition=disposition,
+                                    expected_version=form.cleaned_data["version"])
+    except DomainError as error:
+        messages.error(request, error.message)
+        if disposition.round_id:
+            return redirect("collection:round_detail", disposition.round_id)
+        return TemplateResponse(request, "collection/disposition_detail.html",
+                                {"disposition": disposition}, status=error.status_code)
+    messages.success(request, _("Draft disposition deleted."))
+    return redirect("collection:round_list")
 
 
 @require_POST
@@ -215,6 +279,12 @@ def _reopen(request, round_, form):
                                  expected_version=form.cleaned_data["version"])
 
 
+def _cancel(request, round_, form):
+    return services.round_cancel(user=request.user, round_=round_,
+                                 reason=form.cleaned_data["reason"],
+                                 expected_version=form.cleaned_data["version"])
+
+
 def _agency(round_):
     return {"agency": round_.agency}
 
@@ -241,6 +311,8 @@ ACTIONS = {
                 gettext_lazy("Minutes recorded; data entry has started.")),
     "finalise": (ReasonForm, None, _finalise, gettext_lazy("The round is finalised.")),
     "reopen": (ReasonForm, None, _reopen, gettext_lazy("The round is open again.")),
+    "cancel": (CancelForm, None, _cancel,
+               gettext_lazy("The round is cancelled; its period may be started again.")),
 }
 
 

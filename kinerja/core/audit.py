@@ -195,8 +195,8 @@ class ChangeReader:
                 ids = value if isinstance(value, list) else [value]
                 wanted.setdefault(field.related_model, set()).update(
                     i for i in ids if isinstance(i, (int, str)))
-        for model, ids in wanted.items():
-            for pk, obj in model._base_manager.in_bulk(list(ids)).items():
+        for model, pks in wanted.items():
+            for pk, obj in model._base_manager.in_bulk(list(pks)).items():
                 self.names[(model, pk)] = str(obj)
 
     def text(self, field, value: Any) -> str:

@@ -17,7 +17,7 @@ from django.db import OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from kinerja.api.errors import BUSY_RETRY_AFTER_SECONDS, status_error_response
+from .http_errors import BUSY_RETRY_AFTER_SECONDS, status_error_response
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kinerja.api.errors import status_error_response
 from kinerja.organisation.decorators import person_required
 
+from .http_errors import status_error_response
 from .middleware import database_busy_response, is_api_request, is_database_busy
 from .selectors import task_list_for_viewer
 

@@ -385,8 +385,10 @@ def steps_lacking_hardcopy(documents: list[Document]) -> list[tuple[int, int]]:
 
 # -- the archive -----------------------------------------------------------------------------
 
+# `cancelled`: when the document's round was cancelled (empty for a valid document).
 INDEX_COLUMNS = ["file", "step", "unit", "document", "issued", "sha256", "hardcopy_filed_on",
-                 "hardcopy_filed_by", "hardcopy_location", "scan_file", "scan_sha256"]
+                 "hardcopy_filed_by", "hardcopy_location", "scan_file", "scan_sha256",
+                 "cancelled"]
 
 
 def round_archive(viewer: Viewer, round_: Round) -> bytes:
@@ -421,7 +423,9 @@ def round_archive(viewer: Viewer, round_: Round) -> bytes:
                 hardcopy.filed_on.isoformat() if hardcopy else "",
                 hardcopy.filed_by.full_name if hardcopy else "",
                 hardcopy.location if hardcopy else "", scan_file,
-                hardcopy.scan_sha256 if hardcopy else ""]))
+                hardcopy.scan_sha256 if hardcopy else "",
+                timezone.localtime(document.cancelled_at).isoformat(timespec="seconds")
+                if document.cancelled_at else ""]))
         archive.writestr("index.csv", index.getvalue())
         # The names in SHA256SUMS are Kinerja's own (number, step, kind, identifier, the
         # stored scan's suffix): no person's text, so no line break or backslash to escape.

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kinerja.collection import selectors
+from kinerja.collection import selectors as collection_selectors
 from kinerja.collection.models import Track
 from kinerja.core import files
 from kinerja.core.converters import MAX_ID
@@ -18,20 +18,9 @@ from kinerja.core.errors import DomainError
 from kinerja.core.errors import PermissionDenied as DomainPermissionDenied
 from kinerja.organisation.decorators import person_required
 
-from . import cycle, services
+from . import cycle, selectors, services
 from .forms import HardcopyForm, VerifyForm
 from .models import Document, DocumentKind
-
-
-def _document_for_viewer(request, identifier) -> Document:
-    document = (Document.objects.filter(identifier=identifier,
-                                        agency_id=request.viewer.agency_id)
-                .select_related("track__unit", "execution__step", "round").first())
-    if document is None:
-        raise Http404
-    if not services.may_view_document(request.viewer, document):
-        raise PermissionDenied
-    return document
 
 
 def _pdf_response(content: bytes, filename: str):
@@ -41,14 +30,14 @@ def _pdf_response(content: bytes, filename: str):
 
 @person_required
 def document_download(request, identifier):
-    document = _document_for_viewer(request, identifier)
+    document = selectors.document_get_for_viewer(viewer=request.viewer, identifier=identifier)
     return files.stored_file_response(document.file, stored_type=files.PDF,
                                       filename=document.file_name)
 
 
 @person_required
 def scan_download(request, identifier):
-    document = _document_for_viewer(request, identifier)
+    document = selectors.document_get_for_viewer(viewer=request.viewer, identifier=identifier)
     hardcopy = getattr(document, "hardcopy", None)
     if hardcopy is None or not hardcopy.scan:
         raise Http404
@@ -73,17 +62,14 @@ def document_print(request, round_id: int, kind: str):
     stands, stored nowhere."""
     if kind not in DocumentKind.values:
         raise Http404
-    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    round_ = collection_selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
     track = _track_of(round_, request.GET.get("track"))
     if (kind in cycle.TRACK_DOCUMENTS and track is None) or (
             track is not None and kind not in cycle.PER_TRACK_DOCUMENTS):
         raise Http404
-    filed = (Document.objects.filter(round=round_, kind=kind, track=track)
-             .order_by("-issued_at", "-id").first())
+    filed = selectors.document_filed_for_viewer(viewer=request.viewer, round_=round_,
+                                                kind=kind, track=track)
     if filed is not None:
-        # The filed copy's own rule: who may read it may print it.
-        if not services.may_view_document(request.viewer, filed):
-            raise PermissionDenied
         return files.stored_file_response(filed.file, stored_type=files.PDF,
                                           filename=filed.file_name)
     if not services.may_view_track_draft(request.viewer, round_, track, kind=kind):
@@ -100,8 +86,8 @@ def document_print(request, round_id: int, kind: str):
 def disposition_print(request, disposition_id: int):
     """A disposition not yet signed, printed as a DRAFT by its author; once signed, the
     round's filed sheet."""
-    disposition = selectors.disposition_readable_by_viewer(viewer=request.viewer,
-                                                           disposition_id=disposition_id)
+    disposition = collection_selectors.disposition_readable_by_viewer(
+        viewer=request.viewer, disposition_id=disposition_id)
     if disposition.round_id:
         return redirect("documents:print", disposition.round_id, DocumentKind.DISPOSITION)
     content = services.document_render(cycle.disposition_sheet_spec(disposition))
@@ -110,7 +96,7 @@ def disposition_print(request, disposition_id: int):
 
 @person_required
 def round_archive(request, round_id: int):
-    round_ = selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
+    round_ = collection_selectors.round_get_for_viewer(viewer=request.viewer, round_id=round_id)
     response = HttpResponse(services.round_archive(request.viewer, round_),
                             content_type="application/zip")
     response["Content-Disposition"] = (
@@ -121,7 +107,7 @@ def round_archive(request, round_id: int):
 @person_required
 @require_POST
 def hardcopy_record(request, identifier):
-    document = _document_for_viewer(request, identifier)
+    document = selectors.document_get_for_viewer(viewer=request.viewer, identifier=identifier)
     form = HardcopyForm(request.POST, request.FILES)
     if form.is_valid():
         scan = form.cleaned_data["scan"]

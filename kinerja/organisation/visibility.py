@@ -82,20 +82,27 @@ class UnitTree:
         return unit.id
 
 
+# The agency of a viewer who is no person (an administrator without a person, an anonymous
+# request): no agency has this id, so every query filtered by it finds nothing, and a typed
+# `int` keeps those queries free of a None that would mean "IS NULL".
+NO_AGENCY = 0
+
+
 @dataclass
 class Viewer:
-    """A signed-in person as the rule sees them on one day."""
+    """A signed-in person as the rule sees them on one day. Someone who is no person is a
+    viewer with no roles, an empty unit tree and `NO_AGENCY`: every rule answers "no"."""
 
     person_id: int | None
-    agency_id: int | None
+    agency_id: int
     roles: tuple[Role, ...]
-    tree: UnitTree | None
+    tree: UnitTree
 
     @classmethod
     def for_user(cls, user, day: date | None = None) -> Viewer:
         person = getattr(user, "person", None) if user.is_authenticated else None
         if person is None:
-            return cls(person_id=None, agency_id=None, roles=(), tree=None)
+            return cls(person_id=None, agency_id=NO_AGENCY, roles=(), tree=UnitTree(units={}))
         holdings = person.holdings_on(day or timezone.localdate())
         roles = tuple(
             Role(h.position_id, h.position.kind, h.position.title, h.position.unit_id,

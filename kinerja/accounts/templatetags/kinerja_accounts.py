@@ -1,6 +1,6 @@
 from django import template
 
-from kinerja.accounts.lockout import lockout_message as message_for
+from kinerja.core.lockout import lockout_message as message_for
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from kinerja.accounts.lockout import duration_in_words
+from kinerja.core.lockout import duration_in_words
 
 pytestmark = pytest.mark.django_db
 

@@ -114,7 +114,7 @@ class Scenario:
         return track
 
     def finalised_round(self) -> Round:
-        round_ = self.round_at("signed", 2025, "Q4")
+        round_ = self.round_at("signed", 2026, "Q4")
         services.round_finalise(user=self.org.head.user, round_=round_, reason="Uji",
                                 expected_version=round_.version)
         return fresh(round_)
@@ -266,6 +266,21 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda s: (lambda d: (f"/dispositions/{d.id}/sign", {"version": d.version}))(
             s.draft()),
         {"secretary": 403, OUTSIDER: 404, NOBODY: 403}, "head"),
+    ("GET", "/sops/{sop_id}/periods"): Route(
+        lambda s: (f"/sops/{s.sop.id}/periods", None), {OUTSIDER: 404, NOBODY: 403},
+        "staff_x"),
+    ("PATCH", "/dispositions/{disposition_id}"): Route(
+        lambda s: (lambda d: (f"/dispositions/{d.id}", {"version": d.version,
+                                                        "subject": "Data kinerja TW"}))(
+            s.draft()),
+        {"secretary": 403, "kabid_x": 403, OUTSIDER: 404, NOBODY: 403}, "head"),
+    ("DELETE", "/dispositions/{disposition_id}"): Route(
+        lambda s: (lambda d: (f"/dispositions/{d.id}", {"version": d.version}))(s.draft()),
+        {"secretary": 403, "kabid_x": 403, OUTSIDER: 404, NOBODY: 403}, "head", status=204),
+    ("POST", "/rounds/{round_id}/cancel"): Route(
+        lambda s: _round(s, "initialled", "cancel", {"reason": "Tahun salah dipilih."}),
+        {"secretary": 403, "kasubbid_data": 403, "kabid_x": 403, OUTSIDER: 404,
+         NOBODY: 403}, "head"),
     # -- steps 2–4 and 9
     ("POST", "/rounds/{round_id}/forward"): Route(
         lambda s: _round(s, "signed", "forward", {"instruction": "Siapkan format."}),

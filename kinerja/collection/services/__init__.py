@@ -12,6 +12,7 @@ Where each step lives:
   validation.py   step 7     approval or return by the unit head
   handover.py     step 8     hand-over, acknowledgement or return by the data subsection
   agency_recap.py step 9     finalising (and reopening) the round
+  lifecycle.py    any step   cancelling the round (head only, before it is finalised)
 """
 
 from .agency_recap import missing_units, round_finalise, round_reopen  # noqa: F401
@@ -26,11 +27,17 @@ from .data_entry import (  # noqa: F401
     values_save,
 )
 from .disposition import (  # noqa: F401
+    PeriodChoice,
+    PeriodOffer,
+    covered_years,
     disposition_create,
+    disposition_delete,
     disposition_forward,
     disposition_initial,
     disposition_sign,
     disposition_update,
+    period_label,
+    period_offer,
 )
 from .format import (  # noqa: F401
     current_format,
@@ -42,6 +49,7 @@ from .format import (  # noqa: F401
     indicators_for_round,
 )
 from .handover import handover_acknowledge, handover_return, handover_submit  # noqa: F401
+from .lifecycle import round_cancel  # noqa: F401
 from .meeting import default_invitees, meeting_record  # noqa: F401
 from .validation import (  # noqa: F401
     changes_since_return,

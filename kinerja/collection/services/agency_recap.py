@@ -19,7 +19,7 @@ from kinerja.sops.models import StepKind
 # The module, not its functions: snapshot imports the recap, which imports services back.
 from .. import engine, snapshot
 from ..models import ExecutionStatus, Round, RoundStatus, StepExecution, TrackStage
-from .common import audit, check_version, role_for, step_of_kind
+from .common import audit, check_version, refuse_unless_open, role_for, step_of_kind
 
 
 def _locked(round_: Round, expected_version: int) -> Round:
@@ -39,8 +39,7 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
     """Lock the round as report material. The data subsection's staff do it once every unit's
     hand-over is acknowledged; before that only the head, with a reason naming the units."""
     round_ = _locked(round_, expected_version)
-    if round_.status != RoundStatus.OPEN:
-        raise OutOfTurn(_("This round is finalised."), code="round_finalised")
+    refuse_unless_open(round_)
     reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
     step = step_of_kind(round_.sop_version, StepKind.AGENCY_RECAP)
     viewer = Viewer.for_user(user)
@@ -56,10 +55,7 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
         if not reason:
             raise OutOfTurn(_("Give the reason for finalising without: %(units)s.")
                             % {"units": ", ".join(missing)}, code="reason_required")
-        for unfinished in round_.executions.filter(status=ExecutionStatus.OPEN):
-            unfinished.status = ExecutionStatus.CLOSED
-            unfinished.completed_at = timezone.now()
-            unfinished.save(update_fields=["status", "completed_at"])
+        engine.close_open(round_)
         execution = engine.open_execution(round_, step)
         note = _("Finalised without %(units)s: %(reason)s") % {
             "units": ", ".join(missing), "reason": reason}

@@ -61,11 +61,20 @@ def waiting_execution(round_: Round, step: SopStep, track=None) -> StepExecution
                         % {"number": step.number}) from None
 
 
+def refuse_unless_open(round_: Round) -> None:
+    """Every write on a round asks this first: a finalised round is reopened by the head, a
+    cancelled one is never written again (its period may have a new round)."""
+    if round_.status == RoundStatus.CANCELLED:
+        raise OutOfTurn(_("This round is cancelled: nothing in it can change."),
+                        code="round_cancelled")
+    if round_.status != RoundStatus.OPEN:
+        raise OutOfTurn(_("This round is finalised."), code="round_finalised")
+
+
 def locked_round(round_: Round, expected_version: int) -> Round:
     locked = Round.objects.select_for_update().select_related("agency", "sop_version").get(
         pk=round_.pk)
-    if locked.status != RoundStatus.OPEN:
-        raise OutOfTurn(_("This round is finalised."), code="round_finalised")
+    refuse_unless_open(locked)
     check_version(locked, expected_version)
     return locked
 

@@ -33,7 +33,6 @@ from ..models import (
     Evidence,
     ExecutionStatus,
     IndicatorValue,
-    RoundStatus,
     StepExecution,
     Track,
     TrackStage,
@@ -42,6 +41,7 @@ from .common import (
     audit,
     check_version,
     current_format,
+    refuse_unless_open,
     role_for,
     step_of_kind,
     waiting_execution,
@@ -70,8 +70,7 @@ class ValueEntry:
 def locked_track(track: Track) -> Track:
     locked = (Track.objects.select_for_update()
               .select_related("round__sop_version", "round__agency", "unit").get(pk=track.pk))
-    if locked.round.status != RoundStatus.OPEN:
-        raise OutOfTurn(_("This round is finalised."), code="round_finalised")
+    refuse_unless_open(locked.round)
     return locked
 
 

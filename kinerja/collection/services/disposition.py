@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kinerja.catalogue.models import IndicatorYearTarget
 from kinerja.core.errors import OutOfTurn, PermissionDenied
 from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
@@ -58,6 +61,7 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
                                      instruction=instruction, date=date, deadline=deadline)
     if problems:
         raise OutOfTurn(problems[0], code="invalid_disposition", details=problems)
+    refuse_uncovered_year(sop, year)
     _refuse_second_round(sop, year, period)
     counter, _created = AgendaCounter.objects.select_for_update().get_or_create(
         agency=sop.agency, year=date.year)
@@ -124,8 +128,97 @@ class PeriodTaken(OutOfTurn):
 
 
 def _round_of_period(sop: Sop, year: int, period: str) -> Round | None:
-    return Round.objects.filter(agency_id=sop.agency_id, sop=sop, year=year,
-                                period=period).first()
+    """The period's round; a cancelled one leaves the period free (as the database's
+    `one_round_per_period` does)."""
+    return (Round.objects.filter(agency_id=sop.agency_id, sop=sop, year=year, period=period)
+            .exclude(status=RoundStatus.CANCELLED).first())
+
+
+# -- the periods a disposition may be written for ---------------------------------------------
+
+def covered_years(agency_id: int) -> set[int]:
+    """The years the agency's catalogue covers: a Renstra period holding the year with
+    indicators that have targets for it. A round of another year would stop at step 2 with no
+    indicator to ask for."""
+    return set(IndicatorYearTarget.objects.filter(
+        indicator__period__agency_id=agency_id,
+        year__gte=F("indicator__period__start_year"),
+        year__lte=F("indicator__period__end_year")).values_list("year", flat=True))
+
+
+def _uncovered_message(year: int) -> str:
+    return _("Year %(year)s is not in the catalogue: no indicator has a target for it.") % {
+        "year": year}
+
+
+def refuse_uncovered_year(sop: Sop, year: int) -> None:
+    if year not in covered_years(sop.agency_id):
+        raise OutOfTurn(_uncovered_message(year), code="period_not_in_catalogue")
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """A (year, period) pair of the offer: `reason` says why it is not offered, `period` is
+    empty for a whole year that the catalogue lacks."""
+
+    year: int
+    period: str
+    label: str
+    reason: str = ""
+    round_id: int | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.year}-{self.period}"
+
+
+@dataclass(frozen=True)
+class PeriodOffer:
+    offered: list[PeriodChoice]
+    missing: list[PeriodChoice]
+
+    def find(self, year: int, period: str) -> PeriodChoice | None:
+        return next((c for c in self.offered if (c.year, c.period) == (year, period)), None)
+
+    def refusal(self, year: int, period: str) -> str:
+        """Why the pair is not offered ("" when it is)."""
+        if self.find(year, period) is not None:
+            return ""
+        for choice in self.missing:
+            if choice.year == year and choice.period in ("", period):
+                return choice.reason
+        return _uncovered_message(year)
+
+
+def period_label(year: int, period: str) -> str:
+    return f"{Period(period).label} {year}"
+
+
+def period_offer(sop: Sop, *, today: date | None = None) -> PeriodOffer:
+    """The (year, period) pairs a disposition of the SOP may be written for: years the
+    catalogue covers, periods without a round (a cancelled round does not count), newest year
+    first; and, for the years around today and the years of the catalogue, why the others are
+    missing."""
+    today = today or timezone.localdate()
+    covered = covered_years(sop.agency_id)
+    years = sorted(covered | {today.year - 1, today.year, today.year + 1}, reverse=True)
+    rounds = {(r.year, r.period): r for r in Round.objects.filter(
+        agency_id=sop.agency_id, sop=sop).exclude(status=RoundStatus.CANCELLED)}
+    offered, missing = [], []
+    for year in years:
+        if year not in covered:
+            missing.append(PeriodChoice(year, "", str(year), _uncovered_message(year)))
+            continue
+        for period in Period.values:
+            label = period_label(year, period)
+            round_ = rounds.get((year, period))
+            if round_ is None:
+                offered.append(PeriodChoice(year, period, label))
+            else:
+                # The words the service refuses with (PeriodTaken), said before the choice.
+                missing.append(PeriodChoice(year, period, label, PeriodTaken(round_).message,
+                                            round_.pk))
+    return PeriodOffer(offered, missing)
 
 
 def _refuse_second_round(sop: Sop, year: int, period: str) -> None:
@@ -159,12 +252,11 @@ EDITABLE_DISPOSITION_FIELDS = ("date", "speed", "security", "subject", "instruct
 @transaction.atomic
 def disposition_update(*, user, disposition: Disposition, expected_version: int,
                        **changes) -> Disposition:
-    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    """Its author changes a draft (unsigned, no round); the period is checked against the
+    catalogue and the rounds again."""
+    disposition = _draft_of_author(user, disposition,
+                                   _("Only the author edits a draft disposition."))
     check_version(disposition, expected_version)
-    if disposition.created_by_id != getattr(user.person, "id", None):
-        raise PermissionDenied(_("Only the author edits a draft disposition."))
-    if is_signed(disposition, HEAD_SIGNATURE):
-        raise OutOfTurn(_("A signed disposition cannot be edited."), code="signed")
     unknown = set(changes) - set(EDITABLE_DISPOSITION_FIELDS)
     if unknown:
         raise OutOfTurn(_("These fields cannot be changed: %(fields)s")
@@ -173,13 +265,19 @@ def disposition_update(*, user, disposition: Disposition, expected_version: int,
         changes["subject"] = _subject(changes["subject"])
     if "instruction" in changes:
         changes["instruction"] = _instruction(changes["instruction"])
+    # A whole form (or a PUT) sends every field: only the changed ones are changes.
+    changes = {field: value for field, value in changes.items()
+               if value != getattr(disposition, field)}
+    if not changes:
+        return disposition
     merged = {field: changes.get(field, getattr(disposition, field))
               for field in EDITABLE_DISPOSITION_FIELDS}
     problems = _disposition_problems(**merged)
     if problems:
         raise OutOfTurn(problems[0], code="invalid_disposition", details=problems)
-    if "year" in changes or "period" in changes:
-        _refuse_second_round(disposition.sop, merged["year"], merged["period"])
+    # The catalogue may have changed since the draft was written: the year is checked again.
+    refuse_uncovered_year(disposition.sop, merged["year"])
+    _refuse_second_round(disposition.sop, merged["year"], merged["period"])
     old = {field: str(getattr(disposition, field)) for field in changes}
     for field, value in changes.items():
         setattr(disposition, field, value)
@@ -189,6 +287,31 @@ def disposition_update(*, user, disposition: Disposition, expected_version: int,
            summary=f"Disposition {disposition.agenda} changed",
            old=old, new={field: str(value) for field, value in changes.items()})
     return disposition
+
+
+def _draft_of_author(user, disposition: Disposition, message: str) -> Disposition:
+    """The draft under a lock, if the user wrote it and it is still unsigned."""
+    disposition = Disposition.objects.select_for_update().get(pk=disposition.pk)
+    if disposition.created_by_id != getattr(getattr(user, "person", None), "id", None):
+        raise PermissionDenied(message)
+    if disposition.round_id or is_signed(disposition, HEAD_SIGNATURE):
+        raise OutOfTurn(_("A signed disposition cannot be changed or deleted."),
+                        code="signed")
+    return disposition
+
+
+@transaction.atomic
+def disposition_delete(*, user, disposition: Disposition, expected_version: int) -> None:
+    """Its author deletes a draft (unsigned, no round). The agenda number is not given again:
+    the register keeps the gap, and the audit trail says what the draft was."""
+    disposition = _draft_of_author(user, disposition,
+                                   _("Only the author deletes a draft disposition."))
+    check_version(disposition, expected_version)
+    audit("disposition.deleted", disposition, user=user, round_=None,
+          summary=f"Draft disposition {disposition.agenda} deleted: {disposition.subject}",
+          agenda=disposition.agenda, year=disposition.year, period=disposition.period,
+          subject=disposition.subject)
+    disposition.delete()
 
 
 @transaction.atomic
@@ -204,6 +327,7 @@ def disposition_sign(*, user, disposition: Disposition, expected_version: int) -
         raise PermissionDenied(_("Only the author signs the disposition."))
     if disposition.round_id:
         raise OutOfTurn(_("This disposition is already signed."), code="already_signed")
+    refuse_uncovered_year(disposition.sop, disposition.year)
     _refuse_second_round(disposition.sop, disposition.year, disposition.period)
     round_ = _create_round(disposition, version)
     sign(document=disposition, kind=SignatureKind.SIGNATURE, role_name=HEAD_SIGNATURE,

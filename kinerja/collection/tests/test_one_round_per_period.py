@@ -85,7 +85,12 @@ def test_an_open_period_is_refused_with_a_pointer_to_its_round(org, opened_round
     assert written() == before
 
 
-def test_another_period_or_year_is_not_refused(org, sop):
+def test_another_period_or_year_is_not_refused(org, sop, catalogue):
+    from kinerja.catalogue.models import IndicatorYearTarget
+
+    # 2025 in the catalogue, so that the year may be collected at all.
+    IndicatorYearTarget.objects.create(indicator=catalogue[0], year=2025,
+                                       renstra_target=Decimal(5))
     past_round(sop, "Q2")
     assert draft(org, sop, "Q1").period == "Q1"
     today = timezone.localdate()
@@ -158,11 +163,13 @@ def test_the_disposition_form_shows_the_refusal(client, org, sop):
     today = timezone.localdate()
     before = written()
     response = client.post(reverse("collection:disposition_new"), {
-        "sop": sop.id, "year": 2026, "period": "Q2", "date": today.isoformat(),
+        "sop": sop.id, "year_period": "2026-Q2", "date": today.isoformat(),
         "speed": "biasa", "security": "biasa", "subject": "Data kinerja TW II",
         "instruction": "Kumpulkan.", "deadline": (today + timedelta(days=7)).isoformat()})
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [message_of(finalised)]
+    # Not offered, and the page says why.
+    assert "year_period" in response.context["form"].errors
+    assert message_of(finalised) in response.content.decode()
     assert written() == before
 
 

@@ -23,7 +23,7 @@ def test_head_drafts_and_signs_a_disposition_through_the_pages(client, org, sop)
     assert client.get(reverse("collection:round_list")).context["can_start"]
     today = timezone.localdate()
     response = client.post(reverse("collection:disposition_new"), {
-        "sop": sop.id, "year": 2026, "period": "Q3", "date": today.isoformat(),
+        "sop": sop.id, "year_period": "2026-Q3", "date": today.isoformat(),
         "speed": "segera", "security": "biasa", "subject": "Data kinerja TW III",
         "instruction": "Kumpulkan data kinerja.",
         "deadline": (today + timedelta(days=7)).isoformat()})
@@ -46,19 +46,19 @@ def test_a_bad_disposition_form_shows_its_errors_and_saves_nothing(client, org, 
     client.force_login(org.head.user)
     today = timezone.localdate()
     response = client.post(reverse("collection:disposition_new"), {
-        "sop": sop.id, "year": 1800, "period": "Q9", "date": "kemarin", "speed": "x",
+        "sop": sop.id, "year_period": "2026-Q9", "date": "kemarin", "speed": "x",
         "security": "biasa", "subject": "", "instruction": "x",
         "deadline": today.isoformat()})
     assert response.status_code == 200
-    assert set(response.context["form"].errors) >= {"period", "date", "speed", "subject"}
+    assert set(response.context["form"].errors) >= {"year_period", "date", "speed", "subject"}
     assert not Disposition.objects.exists()
-    # The service owns the rules the form cannot see: a year out of range is refused too.
+    # A period the catalogue does not cover is not offered, and so refused.
     response = client.post(reverse("collection:disposition_new"), {
-        "sop": sop.id, "year": 1800, "period": "Q3", "date": today.isoformat(),
+        "sop": sop.id, "year_period": "1800-Q3", "date": today.isoformat(),
         "speed": "biasa", "security": "biasa", "subject": "x", "instruction": "x",
         "deadline": today.isoformat()})
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    assert "year_period" in response.context["form"].errors
     assert not Disposition.objects.exists()
 
 

@@ -37,6 +37,9 @@ PAGES = {
                                    ["secretary", "kabid_x", "staff_x"], []),
     "collection:disposition_detail": (lambda o, s: {"disposition_id": s.draft.id}, "head",
                                       ["secretary"], ["outsider"]),
+    # A draft: its author only, as its page.
+    "collection:disposition_edit": (lambda o, s: {"disposition_id": s.draft.id}, "head",
+                                    ["secretary", "kabid_x"], ["outsider"]),
     "collection:round_detail": (lambda o, s: {"round_id": s.round.id}, "staff_y", [],
                                 ["outsider"]),
     "collection:agency_recap": (lambda o, s: {"round_id": s.track.round_id}, "staff_y", [],
@@ -83,6 +86,10 @@ ACTIONS = {
         lambda o, s: {"disposition_id": s.draft.id}, lambda s: {"version": s.draft.version},
         "head", ["secretary"], ["outsider"],
         lambda s: Disposition.objects.get(id=s.draft.id).round_id is None),
+    "collection:disposition_delete": (
+        lambda o, s: {"disposition_id": s.draft.id}, lambda s: {"version": s.draft.version},
+        "head", ["secretary", "kabid_x"], ["outsider"],
+        lambda s: Disposition.objects.filter(id=s.draft.id).exists()),
     "collection:round_action": (
         lambda o, s: {"round_id": s.round.id, "action": "forward"},
         lambda s: {"version": s.round.version, "instruction": "Siapkan format."},

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kinerja.collection import services as collection
 from kinerja.collection.models import ExecutionStatus, StepExecution
+from kinerja.conftest import catalogue_of_year
 from kinerja.documents import services
 from kinerja.documents.models import Document, DocumentFailure, DocumentKind, FailureCause
 from kinerja.organisation.setup import ensure_agency_admin_group
@@ -46,6 +47,7 @@ def failed_round(org, sop, agency_certificate, settings, django_capture_on_commi
 def other_round(org, seed_sop_text):
     """Agency B's round (no certificate: its documents are filed unsigned), step 1 done."""
     other_sop = sop_load(agency=org.other_agency, text=seed_sop_text).version.sop
+    catalogue_of_year(org.other_agency, org.other_root)
     return open_round(org.outsider, other_sop, subject="Data Badan B")
 
 

@@ -29,6 +29,7 @@ from kinerja.accounts.services import api_token_create
 from kinerja.catalogue.models import Goal, Indicator, Objective, RenstraPeriod
 from kinerja.collection import services as collection_services
 from kinerja.collection.models import CollectionSettings
+from kinerja.conftest import catalogue_of_year
 from kinerja.core.models import AuditEvent
 from kinerja.documents.models import Document, DocumentFailure, DocumentSettings
 from kinerja.documents.services import documents_issue_missing
@@ -81,6 +82,7 @@ class OtherAgency:
 
 def _round(other: OtherAgency):
     today = timezone.localdate()
+    catalogue_of_year(other.org.other_agency, other.org.other_root)
     disposition = collection_services.disposition_create(
         user=other.org.outsider.user, sop=other[Sop], year=2026, period="Q3", date=today,
         speed="segera", security="biasa", subject=f"{SECRET} disposisi",

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from kinerja.core import limits
 from kinerja.core.tests.hostile import BILLION_LAUGHS
@@ -15,6 +16,13 @@ from kinerja.sops.services import sop_load
 # Few aliases, doubling on each level: stays under the alias count, not under the expansion.
 DOUBLING = "".join(f"l{n}: &l{n} [*l{n - 1}, *l{n - 1}]\n" for n in range(1, 24))
 DOUBLING = "l0: &l0 [lol]\n" + DOUBLING
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The loader's messages are asserted in their msgid language."""
+    with translation.override("en"):
+        yield
 
 
 def problems_of(text: str) -> list[str]:

@@ -1,17 +1,18 @@
-"""The API's one error shape, `{"code", "message", "details"}` (`schemas.ErrorOut`), and the
-code and message of each status that is not a `DomainError`'s own. Messages are translated
-when the answer is made, so they follow the caller's language (the token's user, the session's
-user, the language cookie, else Indonesian).
+"""The one error shape of Kinerja's JSON answers, `{"code", "message", "details"}` (the API's
+`schemas.ErrorOut`), and the code and message of each status that is not a `DomainError`'s own.
+Messages are translated when the answer is made, so they follow the caller's language (the
+token's user, the session's user, the language cookie, else Indonesian).
 
-Used by the exception handlers (`api.py`) and by `kinerja.core.middleware`, which gives the
-same shape to errors made outside django-ninja: an unknown path, a wrong method, django-axes'
-lock-out, a server error, a busy database."""
+In core, below every app, because two layers give it: the API's exception handlers
+(`api/api.py`) and core's own middleware and error views (`core/middleware.py`,
+`core/views.py`), which give the same shape to errors made outside django-ninja: an unknown
+path, a wrong method, django-axes' lock-out, a server error, a busy database."""
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from kinerja.accounts.lockout import lockout_message
+from .lockout import lockout_message
 
 # How long a client should wait before trying again when the database is busy: the writer
 # that holds it has already made us wait the whole lock timeout.

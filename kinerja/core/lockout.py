@@ -1,6 +1,7 @@
 """The log-in lock-out in words: "15 menit", "1 jam 30 menit", never axes' ISO 8601
 "PT15M". The page (templates/accounts/locked_out.html) and the API's 429 answer say the same
-sentence."""
+sentence. In core because the answer to a locked-out API client is made by core's error
+shape (`core/http_errors.py`), below the accounts app."""
 
 from __future__ import annotations
 
