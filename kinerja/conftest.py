@@ -4,6 +4,7 @@ Agency A: head, secretary, a planning subsection in the Sekretariat, Bidang X wi
 subdivision, Bidang Y; Agency B: its head (the outsider).
 """
 
+import copy
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,8 +95,8 @@ def build_org() -> Org:
 
 
 @pytest.fixture
-def org(db) -> Org:
-    return build_org()
+def org(db, built_once) -> Org:
+    return built_once["org"] if built_once else build_org()
 
 
 @pytest.fixture
@@ -121,13 +122,19 @@ def fresh(round_):
 
 
 @pytest.fixture
-def sop(org, seed_sop_text, catalogue):
+def sop(org, seed_sop_text, catalogue, built_once):
+    if built_once:
+        return built_once["sop"]
     return sop_load(agency=org.agency, text=seed_sop_text).version.sop
 
 
 @pytest.fixture
-def catalogue(org):
+def catalogue(org, built_once):
     """Four indicators: two of Bidang X, one of Bidang Y, one of the Sekretariat."""
+    return built_once["catalogue"] if built_once else make_catalogue(org)
+
+
+def make_catalogue(org):
     period = RenstraPeriod.objects.create(agency=org.agency, name="Renstra 2021–2026",
                                           start_year=2021, end_year=2026)
     goal = Goal.objects.create(period=period, code="T1", text="Tujuan 1")
@@ -145,8 +152,12 @@ def catalogue(org):
 
 
 @pytest.fixture
-def opened_round(org, sop):
+def opened_round(org, sop, built_once):
     """A round whose disposition the head has signed (step 1 done, step 2 waiting)."""
+    return built_once.round("opened_round") if built_once else open_round(org, sop)
+
+
+def open_round(org, sop):
     today = timezone.localdate()
     disposition = services.disposition_create(
         user=org.head.user, sop=sop, year=2026, period="Q3", date=today, speed="segera",
@@ -157,9 +168,12 @@ def opened_round(org, sop):
 
 
 @pytest.fixture
-def sent_round(org, opened_round, catalogue):
+def sent_round(org, opened_round, catalogue, built_once):
     """Steps 1–3 done: the tracks have started and the meeting waits."""
-    round_ = opened_round
+    return built_once.round("sent_round") if built_once else send_round(org, opened_round)
+
+
+def send_round(org, round_):
     services.disposition_forward(user=org.secretary.user, round_=round_,
                                  instruction="Siapkan format.",
                                  expected_version=fresh(round_).version)
@@ -175,10 +189,13 @@ def sent_round(org, opened_round, catalogue):
     return fresh(round_)
 
 
-
 @pytest.fixture
-def entry_round(org, sent_round):
+def entry_round(org, sent_round, built_once):
     """Steps 1–4 done: every unit's staff may enter data (step 5)."""
+    return built_once.round("entry_round") if built_once else meet(org, sent_round)
+
+
+def meet(org, sent_round):
     services.meeting_record(
         user=org.kasubbid_data.user, round_=sent_round, held_at=timezone.now(),
         place="Ruang rapat", invitees=[org.kabid_x, org.kabid_y], attendees=[org.kabid_x],
@@ -208,7 +225,13 @@ def validated(org, round_, unit, staff, head, values):
 
 
 @pytest.fixture
-def validated_round(org, entry_round, catalogue):
+def validated_round(org, entry_round, catalogue, built_once):
+    if built_once:
+        return built_once.round("validated_round")
+    return validate_all(org, entry_round, catalogue)
+
+
+def validate_all(org, entry_round, catalogue):
     x1, x2, y1, s1 = catalogue
     validated(org, entry_round, org.division_x, org.staff_x, org.kabid_x, {x1: "8", x2: "12"})
     validated(org, entry_round, org.division_y, org.staff_y, org.kabid_y, {y1: "5"})
@@ -229,14 +252,107 @@ def hand_over_and_acknowledge(org, track):
 
 
 @pytest.fixture
-def finalised_round(org, validated_round):
+def finalised_round(org, validated_round, built_once):
     """Every step done: handed over, acknowledged and finalised by the data subsection."""
+    return built_once.round("finalised_round") if built_once else finalise(org, validated_round)
+
+
+def finalise(org, validated_round):
     for track in validated_round.tracks.all():
         hand_over_and_acknowledge(org, track)
     round_ = fresh(validated_round)
     services.round_finalise(user=org.staff_data.user, round_=round_,
                             expected_version=round_.version)
     return fresh(round_)
+
+
+# -- data built once for a test module -----------------------------------------------------
+# `pytestmark = pytest.mark.built_once("finalised_round")` in a test module: org, sop,
+# catalogue and the round up to that stage (any of ROUND_STAGES; none for the first three
+# only) are made once for the module, in a transaction left open until its end and then
+# rolled back. Each test runs in a savepoint inside it (pytest-django's `db`), rolled back
+# after it, and gets a deep copy of the Python objects (as Django's setUpTestData does), so
+# what one test changes, in the database or in memory, no other sees. In such a module every
+# round fixture is that one round: use it where the tests all start from the same stage, and
+# not with transactional tests (they would empty the database under the open transaction).
+# With -n, `--dist loadfile` (pyproject.toml) keeps a module's tests on one worker: built once.
+
+ROUND_STAGES = ("opened_round", "sent_round", "entry_round", "validated_round",
+                "finalised_round")
+BUILDERS = (lambda org, sop, catalogue: open_round(org, sop),
+            lambda org, round_, catalogue: send_round(org, round_),
+            lambda org, round_, catalogue: meet(org, round_),
+            validate_all,
+            lambda org, round_, catalogue: finalise(org, round_))
+
+
+class BuiltOnce(dict):
+    stage: str | None = None
+
+    def round(self, stage: str):
+        if self.stage is None or ROUND_STAGES.index(stage) > ROUND_STAGES.index(self.stage):
+            pytest.fail(f"this module's data is built once (built_once mark) up to "
+                        f"{self.stage or 'the catalogue'}: it has no {stage}", pytrace=False)
+        return self["round"]
+
+
+def build_once(stage: str | None) -> BuiltOnce:
+    data = BuiltOnce(org=build_org())
+    data.stage = stage
+    data["catalogue"] = make_catalogue(data["org"])  # before the SOP, as the fixtures make them
+    from kinerja.demo.services import SEED_SOP
+
+    data["sop"] = sop_load(agency=data["org"].agency,
+                           text=SEED_SOP.read_text(encoding="utf-8")).version.sop
+    if stage is not None:
+        round_ = data["sop"]
+        for builder in BUILDERS[:ROUND_STAGES.index(stage) + 1]:
+            round_ = builder(data["org"], round_, data["catalogue"])
+        data["round"] = round_
+    return data
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_once_for_module(request):
+    """The module's data when it is marked `built_once`, else None (see above)."""
+    mark = request.node.get_closest_marker("built_once")
+    if mark is None:
+        yield None
+        return
+    from django.db import transaction
+
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    stage = mark.args[0] if mark.args else None
+    assert stage is None or stage in ROUND_STAGES, stage
+    with blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            data = build_once(stage)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield data
+    finally:
+        with blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def built_once(built_once_for_module, request):
+    """A deep copy of the module's data for this test (None without the mark)."""
+    if built_once_for_module is None:
+        return None
+    if "transactional_db" in request.fixturenames:
+        pytest.fail("a transactional test in a module marked built_once", pytrace=False)
+    request.getfixturevalue("db")  # this test's savepoint inside the module's transaction
+    copied = copy.deepcopy(built_once_for_module)
+    copied.stage = built_once_for_module.stage
+    return copied
 
 
 # -- browser tests: Debian's Chromium through Playwright --------------------------------------
@@ -321,8 +437,11 @@ def demo_for_module(django_db_blocker, **settings):
         name = str(connection.settings_dict["NAME"])  # never the real database: emptied below
         assert name.startswith("test") or (
             connection.vendor == "sqlite" and connection.is_in_memory_db()), name
+        tags = import_module("kinerja.organisation.migrations.0002_function_tags").create_tags
         try:
-            with override_settings(DEMO_MODE=True, **settings):
+            # A transactional test earlier on this worker may have emptied the tags.
+            tags(apps, None)
+            with override_settings(**{"DEMO_MODE": True, **settings}):
                 built = timezone.now()
                 call_command("demo_setup", stdout=StringIO())
             # The rest of `settings` (a media folder, say) holds for the module's tests too.
@@ -330,8 +449,43 @@ def demo_for_module(django_db_blocker, **settings):
                 yield built
         finally:
             call_command("flush", interactive=False, verbosity=0)
-            import_module("kinerja.organisation.migrations.0002_function_tags").create_tags(
-                apps, None)
+            tags(apps, None)
+
+
+@contextmanager
+def live_server_for_module():
+    """A live server of the module's own over the test database, its static files served as
+    `live_site` serves them (WhiteNoise over STATIC_ROOT). pytest-django's `live_server`
+    makes every test that uses it transactional, and a transactional test empties the
+    database when it ends: data built once for a module would be gone after its first test.
+    On SQLite the server shares the test's in-memory connection, so it sees what the test
+    wrote in its transaction (rolled back after it); on PostgreSQL it sees what is committed."""
+    import threading
+    import time
+
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.is_file():
+        pytest.fail(f"{manifest} is missing: run `python manage.py collectstatic --no-input` "
+                    "first (`make test` does).", pytrace=False)
+    server = LiveServer("localhost")
+    httpd = server.thread.httpd
+    app = httpd.get_app()
+    if isinstance(app, StaticFilesHandler):
+        httpd.set_app(app.application)
+    try:
+        yield server
+    finally:
+        # The browser's kept-alive connections end with their contexts: let their request
+        # threads finish before the server stops sharing the database connection with them.
+        deadline = time.monotonic() + 5
+        for thread in threading.enumerate():
+            if thread.name.endswith("(process_request_thread)"):
+                thread.join(max(0, deadline - time.monotonic()))
+        server.stop()
 
 
 def catalogue_of_year(agency, unit, year: int = 2026) -> Indicator:

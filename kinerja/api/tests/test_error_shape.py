@@ -15,7 +15,7 @@ from kinerja.core.converters import MAX_ID
 
 from .support import PASSWORD, Caller, database_state
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TOO_BIG = 2**64
 ERROR_KEYS = {"code", "message", "details"}

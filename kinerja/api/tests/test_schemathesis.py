@@ -41,7 +41,7 @@ def known_ids(org, sop, entry_round, catalogue):
     """Ids that exist, for the positive cases that draw them: random ids find nothing."""
     today = timezone.localdate()
     draft = services.disposition_create(
-        user=org.head.user, sop=sop, year=2027, period="Q1", date=today, speed="biasa",
+        user=org.head.user, sop=sop, year=2026, period="Q4", date=today, speed="biasa",
         security="biasa", subject="Data kinerja", instruction="Kumpulkan.", deadline=today)
     return {"round_id": entry_round.id, "sop_id": sop.id, "unit_id": org.division_x.id,
             "track_id": entry_round.tracks.get(unit=org.division_x).id,

@@ -14,7 +14,7 @@ from kinerja.collection import services
 from kinerja.collection.models import IndicatorValue, PlausibilityFlag
 from kinerja.core.numbers import parse_machine
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

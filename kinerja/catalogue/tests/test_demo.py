@@ -10,7 +10,7 @@ from kinerja.conftest import demo_for_module
 from kinerja.core.models import AuditEvent
 from kinerja.organisation.models import Agency
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 @pytest.fixture(scope="module")

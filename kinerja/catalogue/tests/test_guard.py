@@ -32,7 +32,8 @@ from kinerja.core.numbers import input_text
 
 from .factories import edit_workbook, sheet_values, snapshot
 
-pytestmark = pytest.mark.django_db
+# Every test starts from the finalised round: built once for the module (kinerja/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.built_once("finalised_round")]
 
 REASON = "Koreksi target sesuai Perjanjian Kinerja perubahan"
 

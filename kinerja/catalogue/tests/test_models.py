@@ -22,7 +22,7 @@ from kinerja.organisation.tests.factories import UnitFactory
 
 from .factories import make_period, sample_rows, sample_workbook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from kinerja.collection.models import Round, RoundStatus
 from kinerja.demo.tests import conftest as demo_fixtures
 from kinerja.organisation.visibility import Viewer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 # The demo's fixture lives with the demo's tests; this module uses it as it is.
 demo_built = demo_fixtures.demo_built
 

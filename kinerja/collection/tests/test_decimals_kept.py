@@ -17,7 +17,7 @@ from kinerja.core.numbers import input_text
 
 from .test_entry_page import attrs_of, page_of, post_values, row_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_an_input_never_shows_fewer_decimals_than_the_value_has():

@@ -22,7 +22,7 @@ from kinerja.conftest import fresh, submitted
 from kinerja.core.models import AuditEvent
 from kinerja.organisation.visibility import Viewer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 # An event code ("value.saved", "unit_recap.returned") or a dotted field key.
 CODE = re.compile(r"\b[a-z_]+\.[a-z_]+\b")

@@ -21,7 +21,7 @@ from kinerja.collection.models import IndicatorValue
 from kinerja.collection.tests.test_excel import download, filled, messages_of, upload
 from kinerja.core.numbers import parse_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 

@@ -12,7 +12,7 @@ from kinerja.collection import services
 from kinerja.collection.models import IndicatorValue
 from kinerja.collection.tests.test_excel import download, filled, messages_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

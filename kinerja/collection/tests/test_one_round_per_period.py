@@ -28,7 +28,7 @@ from kinerja.collection.services import disposition as disposition_service
 from kinerja.collection.services.disposition import PeriodTaken
 from kinerja.core.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def past_round(sop, period="Q2", status=RoundStatus.FINALISED):

@@ -21,7 +21,7 @@ from kinerja.core.cells import text_cell
 from kinerja.core.models import AuditEvent
 from kinerja.core.text import normalise_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ def _old_round(old_apps):
     return agency, unit, round_, track
 
 
+@pytest.mark.sqlite  # a migration: on both databases
 @pytest.mark.django_db(transaction=True)
 def test_versions_become_events_and_old_events_get_their_columns(old_apps):
     get = old_apps.get_model

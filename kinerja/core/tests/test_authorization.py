@@ -16,7 +16,8 @@ from kinerja.collection import services as collection
 from kinerja.collection.models import Disposition, Signature
 from kinerja.documents.models import Document, DocumentKind, Hardcopy
 
-pytestmark = pytest.mark.django_db
+# The round at data entry, built once for the module (kinerja/conftest.py: built_once).
+pytestmark = [pytest.mark.django_db, pytest.mark.built_once("entry_round")]
 
 # name -> (kwargs builder, persona allowed, personas refused with 403, personas refused 404)
 PAGES = {

@@ -16,7 +16,7 @@ from kinerja.accounts.services import api_token_create
 from kinerja.collection.models import Round
 from kinerja.core.middleware import is_database_busy
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.sqlite]
 
 
 @contextmanager

@@ -39,7 +39,7 @@ from .hostile import (
 # A forked child inherits the in-memory SQLite database but not the threads of the live
 # servers that other tests leave on this worker; a lock such a thread held stays held in the
 # child. `make test` runs these tests in a pytest of their own.
-pytestmark = [pytest.mark.django_db, pytest.mark.own_process]
+pytestmark = [pytest.mark.django_db, pytest.mark.own_process, pytest.mark.sqlite]
 
 INFLATES = "inflates to more than 20 MB when unpacked"
 DECLARES = "declares the range A1:XFD5000"

@@ -14,7 +14,7 @@ from kinerja.accounts.services import api_token_create
 from kinerja.core.converters import MAX_ID, Id64Converter
 from kinerja.organisation.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 TOO_BIG = str(2**64)
 NINJA_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -1,5 +1,6 @@
 """The demo data for the browser tests (Chromium and the live site: kinerja/conftest.py)."""
 
+from dataclasses import dataclass
 from importlib import import_module
 
 import pytest
@@ -30,3 +31,26 @@ def demo_built(transactional_db, settings):
     settings.KINERJA_ISSUE_DOCUMENTS = False
     demo_setup()
     return {account.username: account for account in demo_accounts()}
+
+
+@dataclass
+class DemoSite:
+    url: str  # the live server's
+    accounts: dict  # every demo account by user name (demo_accounts())
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker):
+    """The demo built once for a test module, with a live server of the module's own over it
+    (kinerja/conftest.py: demo_for_module, live_server_for_module), for browser tests that
+    read the demo rather than change it. DEMO_MODE holds for the module's tests, as
+    `demo_built` sets it for its test. Mark the tests `django_db`: each then runs in a
+    transaction rolled back after it (on SQLite that takes back what the browser wrote too,
+    the server sharing the test's connection)."""
+    from kinerja.conftest import demo_for_module, live_server_for_module
+    from kinerja.demo.services import demo_accounts
+
+    # The demo's 46 documents (about 20 s of rendering) are filed and checked in test_demo.py.
+    with demo_for_module(django_db_blocker, DEMO_MODE=True, KINERJA_ISSUE_DOCUMENTS=False), \
+            live_server_for_module() as server:
+        yield DemoSite(server.url, {account.username: account for account in demo_accounts()})

@@ -3,7 +3,8 @@ reads it in Indonesian; the first account of each agency reads it in English too
 
 Fixtures (conftest.py): `live_site` is pytest-django's live server with WhiteNoise serving the
 collected static files; `demo_built` builds the demo in the test database; `new_context` is
-pytest-playwright's, on one browser shared by the whole session. Runs alone or with -n 2
+pytest-playwright's, on one browser shared by the whole session. Here both come from
+`demo_site` (conftest.py): one demo and one live server for the module. Runs alone or with -n 2
 (each worker has its own browser, live server and database).
 """
 
@@ -22,7 +23,19 @@ from kinerja.demo.services import sop_text_for
 from kinerja.organisation.nip import format_nip
 from kinerja.sops.models import Sop
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo, pytest.mark.django_db]
+
+
+# The demo and a live server, built once for the module (conftest.py: demo_site) rather than
+# once per test; these tests read the demo (what a browser writes is rolled back after each).
+@pytest.fixture
+def demo_built(demo_site) -> dict:
+    return demo_site.accounts
+
+
+@pytest.fixture
+def live_site(demo_site):
+    return demo_site
 
 # Every demo log-in, read from the demo data without a database (someone acting in a second
 # post appears twice there, once here). test_every_demo_account_reads_the_sop checks that
@@ -223,9 +236,8 @@ def _walk_through(account, live_site, new_context) -> None:
         page.context.close()
 
 
-# The accounts in four groups: a test builds the demo once for its group (rather than once
-# per account), and with -n 2 pytest-xdist hands the groups out two by two, so each worker
-# gets half of the accounts. Every account is reported as a subtest of its own.
+# The accounts in four groups, over the module's one demo (each group a test of its own, in
+# a transaction of its own). Every account is reported as a subtest of its own.
 GROUPS = {f"accounts-{n + 1}-of-4": USERNAMES[n::4] for n in range(4)}
 
 

@@ -24,7 +24,7 @@ from kinerja.collection import plausibility, recap, services
 from kinerja.collection.models import IndicatorValue, PlausibilityFlag, Round, Track
 from kinerja.collection.services.data_entry import parse_value
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from kinerja.organisation.models import Agency, Capacity, PositionHolding
 from kinerja.organisation.visibility import DataStage, Viewer
 from kinerja.sops.models import SopVersion
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 @pytest.fixture(scope="module")

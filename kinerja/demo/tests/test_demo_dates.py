@@ -28,7 +28,7 @@ from kinerja.conftest import demo_for_module
 from kinerja.demo import clock, timeline
 from kinerja.worktime.calendar import Calendar
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 WITA = Calendar.default().zone
 

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from kinerja.organisation.models import Agency
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.demo]
 
 
 def test_no_demo_outside_demo_mode():

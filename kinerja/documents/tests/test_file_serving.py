@@ -20,7 +20,8 @@ from kinerja.documents import services
 from kinerja.documents.models import Document, DocumentKind, DocumentSettings, Hardcopy
 from kinerja.documents.tests.conftest import stored_bytes
 
-pytestmark = pytest.mark.django_db
+# The round at data entry, built once for the module (kinerja/conftest.py: built_once).
+pytestmark = [pytest.mark.django_db, pytest.mark.built_once("entry_round")]
 
 # The polyglot pair of finding 2: JPEG's magic bytes, then JavaScript (valid in Latin-1,
 # where ÿØÿ are letters); a "PDF" that is an HTML page loading the first as a script.

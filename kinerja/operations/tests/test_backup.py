@@ -27,7 +27,7 @@ from kinerja.operations.backup import (
     database_connect,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.sqlite]
 
 # The smallest PNG (a 1×1 pixel) and a PDF header: file contents only, nothing parses them.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
