@@ -105,18 +105,27 @@ def disposition_edit(request, disposition_id: int):
                                   status=status)
 
 
+def _posted_version(request) -> int | None:
+    """The version the page was read at, or None after telling the person the form was
+    incomplete."""
+    form = VersionForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["version"]
+    messages.error(request, _("The form was incomplete. Reload the page and try again."))
+    return None
+
+
 @require_POST
 @person_required
 def disposition_delete(request, disposition_id: int):
     disposition = selectors.disposition_readable_by_viewer(viewer=request.viewer,
                                                            disposition_id=disposition_id)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+    version = _posted_version(request)
+    if version is None:
         return redirect("collection:disposition_detail", disposition.id)
     try:
         services.disposition_delete(user=request.user, disposition=disposition,
-                                    expected_version=form.cleaned_data["version"])
+                                    expected_version=version)
     except DomainError as error:
         messages.error(request, error.message)
         if disposition.round_id:
@@ -132,13 +141,12 @@ def disposition_delete(request, disposition_id: int):
 def disposition_sign(request, disposition_id: int):
     disposition = selectors.disposition_get_for_viewer(viewer=request.viewer,
                                                        disposition_id=disposition_id)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+    version = _posted_version(request)
+    if version is None:
         return redirect("collection:disposition_detail", disposition.id)
     try:
         round_ = services.disposition_sign(user=request.user, disposition=disposition,
-                                           expected_version=form.cleaned_data["version"])
+                                           expected_version=version)
     except DomainError as error:
         messages.error(request, error.message)
         mine = disposition.created_by_id == request.viewer.person_id
