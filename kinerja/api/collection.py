@@ -35,6 +35,7 @@ from .schemas import (
     MeetingIn,
     PeriodOfferOut,
     ReasonIn,
+    ReopenIn,
     ReturnIn,
     RoundOut,
     RoundStateOut,
@@ -395,8 +396,11 @@ def finalise(request, round_id: Id, payload: ReasonIn):
 
 
 @router.post("/rounds/{round_id}/reopen", response=RoundStateOut)
-def reopen(request, round_id: Id, payload: ReasonIn):
+def reopen(request, round_id: Id, payload: ReopenIn):
+    """The head reopens a finalised round with the reason; the units chosen go back to the
+    chosen step (data entry, the unit recap or a validation) and through the SOP again."""
     return _round_action(request, round_id, services.round_reopen, reason=payload.reason,
+                         track_ids=payload.track_ids, step_number=payload.step,
                          expected_version=payload.version)
 
 

@@ -443,6 +443,14 @@ class ReasonIn(VersionIn):
     reason: ReasonText = ""
 
 
+class ReopenIn(ReasonIn):
+    """The units that go back (their tracks' ids, as `GET /rounds/{id}` lists them) and the
+    number of the step they go back to; none: only the agency recap waits again."""
+
+    track_ids: list[Id] = Field(default_factory=list, max_length=200)
+    step: int | None = Field(default=None, ge=1, le=1000)
+
+
 # -- a unit's track --------------------------------------------------------------------------
 
 class RecapRowOut(Schema):

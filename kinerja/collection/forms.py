@@ -240,6 +240,25 @@ class ReasonForm(VersionForm):
                        widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReopenForm(ReasonForm):
+    """The head reopens a finalised round: the reason and, to have data corrected, the units
+    that go back and the step they go back to (none: only the agency recap waits again)."""
+
+    tracks = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Units that correct their data"))
+    step = forms.TypedChoiceField(label=_("Back to step"), required=False, coerce=int,
+                                  empty_value=None)
+
+    def __init__(self, *args, tracks, steps, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tracks"].queryset = tracks
+        self.fields["tracks"].label_from_instance = lambda track: track.unit.name
+        self.fields["step"].choices = [("", "—")] + [
+            (step.number, f"{step.number}. {step.get_kind_display()}: {step.description}")
+            for step in steps]
+
+
 # -- the data-entry form of the unit page (track_detail.html) ---------------------------------
 
 def posted_id(text: str | None) -> int | None:

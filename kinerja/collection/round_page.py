@@ -17,10 +17,17 @@ from .forms import (
     IndicatorsForm,
     MeetingForm,
     ReasonForm,
+    ReopenForm,
     VersionForm,
 )
 from .models import Disposition, ExecutionStatus, Meeting, Round, RoundStatus, StepExecution
-from .services import current_format, default_invitees, indicators_for_round, missing_units
+from .services import (
+    current_format,
+    default_invitees,
+    indicators_for_round,
+    missing_units,
+    reopen_steps,
+)
 from .signing import signatures_of
 from .tasks import tasks_of
 
@@ -126,7 +133,7 @@ def _forms(round_: Round, codes: set[str], data_format) -> dict:
     if "agency_recap" in codes or "head_finalise" in codes:
         forms["finalise"] = ReasonForm(initial=version)
     if "reopen" in codes:
-        forms["reopen"] = ReasonForm(initial=version)
+        forms["reopen"] = ReopenForm(initial=version, **reopen_choices(round_))
     if "cancel" in codes:
         forms["cancel"] = CancelForm(initial=version)
     if "send" in codes:
@@ -140,3 +147,10 @@ def _forms(round_: Round, codes: set[str], data_format) -> dict:
                                                    for i in data_format.items.all()]},
                 indicators=indicators_for_round(round_))
     return forms
+
+
+def reopen_choices(round_: Round) -> dict:
+    """What the head may choose when reopening: the round's units, and the steps a unit may
+    go back to (services.reopen_steps)."""
+    return {"tracks": round_.tracks.select_related("unit").order_by("unit__order"),
+            "steps": reopen_steps(round_)}

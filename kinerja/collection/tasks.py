@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kinerja.organisation.visibility import Viewer
@@ -45,10 +46,13 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
         return _handover_tasks(viewer, execution)
     if step.kind == StepKind.MEETING:
         return _meeting_tasks(viewer, execution)
+    extra = (_initial_tasks(viewer, execution, disposition)
+             if step.kind in (StepKind.DATA_REQUEST_FORMAT, StepKind.SENDING) else [])
     actor = step.recorded_by
     if engine.acting_role(viewer, step, track, actor=actor) is None:
-        return []
-    label, code = {
+        return extra
+    labels: dict[str, tuple[Promise | str, str]] = {
+        StepKind.DATA_REQUEST_FORMAT: (_("Build the data-request format"), "format"),
         StepKind.SENDING: (_("Send the data-request format to the units"), "send"),
         StepKind.MEETING: (_("Record the meeting on the format"), "meeting"),
         StepKind.DATA_ENTRY: (_("Fill in the unit's performance data"), "enter"),
@@ -56,8 +60,9 @@ def tasks_of(viewer: Viewer, execution: StepExecution,
         StepKind.VALIDATION: (_("Validate the unit's performance data"), "validate"),
         StepKind.AGENCY_RECAP: (_("Compile the agency recap and finalise the round"),
                                 "agency_recap"),
-    }.get(step.kind, (step.description, step.kind))
-    return [Task(execution, str(label), code)]
+    }
+    label, code = labels.get(step.kind, (step.description, step.kind))
+    return [Task(execution, str(label), code), *extra]
 
 
 def _meeting_tasks(viewer: Viewer, execution: StepExecution) -> list[Task]:
@@ -84,6 +89,8 @@ def _unit_head_actor(execution: StepExecution):
 
 def _handover_tasks(viewer: Viewer, execution: StepExecution) -> list[Task]:
     step, track = execution.step, execution.track
+    if track is None:
+        return []
     if track.stage < TrackStage.HANDED_OVER:
         if engine.acting_role(viewer, step, track):
             return [Task(execution, str(_("Hand the validated data over to the data "
@@ -109,9 +116,19 @@ def _forwarding_tasks(viewer: Viewer, execution: StepExecution,
                     if a.key in step.participants), None)
     if builder and engine.acting_role(viewer, step, None, actor=builder):
         tasks.append(Task(execution, str(_("Build the data-request format")), "format"))
-    if engine.planning_head_role(viewer) and not is_signed(disposition, "planning"):
-        tasks.append(Task(execution, str(_("Initial the disposition (paraf)")), "initial"))
-    return tasks
+    return tasks + _initial_tasks(viewer, execution, disposition)
+
+
+def _initial_tasks(viewer: Viewer, execution: StepExecution,
+                   disposition: Disposition | None) -> list[Task]:
+    """The initials the SOP's recording section asks after the secretary's, from the
+    forwarding until the format is sent (sending needs them)."""
+    if disposition is None or not is_signed(disposition, "secretary"):
+        return []
+    found = engine.initialler_of(viewer, execution.round.sop_version)
+    if found is None or is_signed(disposition, found[0].role_name):
+        return []
+    return [Task(execution, str(_("Initial the disposition (paraf)")), "initial")]
 
 
 def track_tasks(viewer: Viewer, track) -> list[Task]:

@@ -22,9 +22,10 @@ from .forms import (
     IndicatorsForm,
     MeetingForm,
     ReasonForm,
+    ReopenForm,
     VersionForm,
 )
-from .round_page import round_page_context
+from .round_page import reopen_choices, round_page_context
 
 
 @person_required
@@ -282,9 +283,15 @@ def _finalise(request, round_, form):
 
 
 def _reopen(request, round_, form):
-    return services.round_reopen(user=request.user, round_=round_,
-                                 reason=form.cleaned_data["reason"],
-                                 expected_version=form.cleaned_data["version"])
+    data = form.cleaned_data
+    return services.round_reopen(user=request.user, round_=round_, reason=data["reason"],
+                                 track_ids=[track.pk for track in data["tracks"]],
+                                 step_number=data["step"],
+                                 expected_version=data["version"])
+
+
+def _reopen_choices(round_):
+    return reopen_choices(round_)
 
 
 def _cancel(request, round_, form):
@@ -318,7 +325,8 @@ ACTIONS = {
     "meeting": (MeetingForm, _agency, _meeting,
                 gettext_lazy("Minutes recorded; data entry has started.")),
     "finalise": (ReasonForm, None, _finalise, gettext_lazy("The round is finalised.")),
-    "reopen": (ReasonForm, None, _reopen, gettext_lazy("The round is open again.")),
+    "reopen": (ReopenForm, _reopen_choices, _reopen,
+               gettext_lazy("The round is open again.")),
     "cancel": (CancelForm, None, _cancel,
                gettext_lazy("The round is cancelled; its period may be started again.")),
 }

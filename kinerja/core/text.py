@@ -67,3 +67,12 @@ def clean_text(value: str | None, *, max_length: int, field: str,
                "limit": number_format(max_length, use_l10n=True, force_grouping=True)},
             limit=max_length)
     return text
+
+
+def max_length_of(model, field_name: str) -> int:
+    """The `max_length` of a model's text field, which `clean_text` enforces before the
+    database would."""
+    length = model._meta.get_field(field_name).max_length
+    if length is None:
+        raise ValueError(f"{model.__name__}.{field_name} has no max_length")
+    return length

@@ -28,7 +28,6 @@ from kinerja.collection.models import (
 from kinerja.collection.recap import agency_recap, group_rows, unit_name, unit_recap
 from kinerja.collection.services.common import (
     HEAD_SIGNATURE,
-    PLANNING_INITIALS,
     SECRETARY_INITIALS,
     current_format,
 )
@@ -133,8 +132,11 @@ def disposition_sheet_spec(disposition: Disposition) -> DocumentSpec:
     not yet signed)."""
     signatures = {s.role: s for s in signatures_of(disposition)}
     head = signatures.get(HEAD_SIGNATURE)
-    initials = [(label, signatures.get(role)) for role, label in (
-        (SECRETARY_INITIALS, _("Secretary")), (PLANNING_INITIALS, _("Head of planning")))]
+    version = (disposition.round.sop_version if disposition.round_id
+               else disposition.sop.current_version)
+    initials = [(_("Secretary"), signatures.get(SECRETARY_INITIALS))] + [
+        (initialler.label, signatures.get(initialler.role_name))
+        for initialler in version.further_initials()]
     signers = [signer(head.person if head else disposition.created_by,
                       head.position_title if head else "", signed_at=head and head.signed_at)]
     return DocumentSpec(

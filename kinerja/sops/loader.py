@@ -68,6 +68,10 @@ class Approver(Strict):
 class Recording(Strict):
     actor: Text
     records: Text
+    # Who this line is in Kinerja: a line with a position initials the disposition unless it
+    # is the disposition's signer or the forwarding's actor (SopVersion.further_initials).
+    position: Literal[tuple(ActorPosition.values)] | None = None  # type: ignore[valid-type]
+    unit_function: OptionalText = ""
 
 
 class Worksheet(Strict):
@@ -391,10 +395,10 @@ def _check_structure(document: SopDocument) -> list[tuple[Path, str]]:
 
 
 # --- The engine contract ----------------------------------------------------------------------
-# What today's engine (collection/engine.py) and services (collection/services/) can run, so
+# What the engine (collection/engine.py) and its services (collection/services/) can run, so
 # that every SOP that loads runs to the end. docs/sop-contract.md explains each rule and the
-# code it stands for. When the engine learns more (issue 12, item 2), this table and these
-# rules change with it, and nothing else in the loader.
+# code it stands for. When the engine learns more, this table and these rules change with
+# it, and nothing else in the loader.
 
 ONCE, PER_UNIT = StepScope.ONCE.value, StepScope.PER_UNIT.value
 
@@ -415,37 +419,29 @@ KINDS: dict[str, KindContract] = {
     StepKind.DISPOSITION: KindContract(1, 1, ONCE, missing=gettext_lazy(
         "the head's signed disposition opens the round. Write it as step 1: “kind: "
         "disposition”, “scope: once”.")),
-    StepKind.FORWARDING: KindContract(1, 1, ONCE, receiver=True, missing=gettext_lazy(
-        "the secretary forwards the disposition, and its receiver builds the data-request "
-        "format that every later step reads. Write it right after the disposition: “kind: "
-        "forwarding”, “scope: once”, “participants: [the actor who builds the format]”.")),
-    # No service runs it yet: the forwarding step's receiver builds the format.
-    StepKind.DATA_REQUEST_FORMAT: KindContract(0, 0, None),
+    # The format is built by a step of its own, or else by the forwarding's receiver
+    # (`_format_built`).
+    StepKind.FORWARDING: KindContract(0, 1, ONCE, receiver=True),
+    StepKind.DATA_REQUEST_FORMAT: KindContract(0, 1, ONCE),
     StepKind.SENDING: KindContract(1, 1, PER_UNIT, missing=gettext_lazy(
         "the data-request format is sent to every reporting unit there, and the units' "
-        "tracks start. Write it after the forwarding: “kind: sending”, “scope: per_unit”, "
-        "“starts_tracks: true”.")),
+        "tracks start. Write it after the step that builds the format: “kind: sending”, "
+        "“scope: per_unit”, “starts_tracks: true”.")),
     StepKind.MEETING: KindContract(0, 1, ONCE),
     StepKind.DATA_ENTRY: KindContract(1, 1, PER_UNIT, missing=gettext_lazy(
         "each unit enters its values there. Write it after the sending: “kind: data_entry”, "
         "“scope: per_unit”.")),
-    StepKind.UNIT_RECAP: KindContract(1, 1, PER_UNIT, missing=gettext_lazy(
-        "submitting the unit recap locks the unit's data for validation. Write it after the "
-        "data entry: “kind: unit_recap”, “scope: per_unit”.")),
+    StepKind.UNIT_RECAP: KindContract(0, 1, PER_UNIT),
+    # One validation per level: the Kabid validates, a Sekretaris may verify after them.
     StepKind.VALIDATION: KindContract(
-        1, 1, PER_UNIT, returns_to=(StepKind.DATA_ENTRY, StepKind.UNIT_RECAP),
+        1, 5, PER_UNIT,
+        returns_to=(StepKind.DATA_ENTRY, StepKind.UNIT_RECAP, StepKind.VALIDATION),
         missing=gettext_lazy(
             "the unit head validates the unit's data there, or returns it. Write it after the "
-            "unit recap: “kind: validation”, “scope: per_unit”, “returns_to: the number of "
-            "the data-entry step”.")),
-    StepKind.HANDOVER: KindContract(
-        1, 1, PER_UNIT, returns_to=(StepKind.VALIDATION,), receiver=True,
-        missing=gettext_lazy(
-            "today a round is finalised only when every unit's data has been handed over and "
-            "its receipt acknowledged, so without it the round could never be finalised. "
-            "Write it after the validation: “kind: handover”, “scope: per_unit”, "
-            "“participants: [the actor who receives the data]”, “returns_to: the number of "
-            "the validation step”.")),
+            "data entry (or the unit recap): “kind: validation”, “scope: per_unit”, "
+            "“returns_to: the number of the data-entry step”.")),
+    StepKind.HANDOVER: KindContract(0, 1, PER_UNIT, returns_to=(StepKind.VALIDATION,),
+                                    receiver=True),
     StepKind.AGENCY_RECAP: KindContract(1, 1, ONCE, missing=gettext_lazy(
         "the agency recap finalises the round. Write it as the last step: “kind: "
         "agency_recap”, “scope: once”, “waits_for_tracks: true”.")),
@@ -454,9 +450,10 @@ KINDS: dict[str, KindContract] = {
 # The order the services need: each kind reads what the one before it left (the format before
 # it is sent, the values before their recap, the recap before its validation, …). A meeting,
 # optional, may stand anywhere after the forwarding and before the agency recap.
-ORDER: tuple[str, ...] = (StepKind.DISPOSITION, StepKind.FORWARDING, StepKind.SENDING,
-                          StepKind.DATA_ENTRY, StepKind.UNIT_RECAP, StepKind.VALIDATION,
-                          StepKind.HANDOVER, StepKind.AGENCY_RECAP)
+ORDER: tuple[str, ...] = (StepKind.DISPOSITION, StepKind.FORWARDING,
+                          StepKind.DATA_REQUEST_FORMAT, StepKind.SENDING, StepKind.DATA_ENTRY,
+                          StepKind.UNIT_RECAP, StepKind.VALIDATION, StepKind.HANDOVER,
+                          StepKind.AGENCY_RECAP)
 
 
 @dataclass(frozen=True)
@@ -484,20 +481,13 @@ def _kinds_counted(sop: _Sop) -> Problems:
         if len(found) < contract.least:
             yield ("steps",), _("the SOP has no step of kind “%(kind)s”: %(why)s%(where)s") % {
                 "kind": kind, "why": contract.missing, "where": _insert_after(sop, kind)}
-        if contract.most == 0:
-            for index, step in found:
-                yield ("steps", index, "kind"), _(
-                    "step %(number)d (kind: %(kind)s): no action runs this kind of step yet, "
-                    "so the round would stop here; the format is built by the receiver of the "
-                    "forwarding step. Remove this step, or merge it into the forwarding step."
-                ) % {"number": step.number, "kind": kind}
-            continue
         first = found[0][1].number if found else 0
         for index, step in found[contract.most:]:
             yield ("steps", index, "kind"), _(
-                "step %(number)d is a second step of kind “%(kind)s” (the first is step "
-                "%(first)d), but today's services run only one; remove it or merge it into "
-                "step %(first)d.") % {"number": step.number, "kind": kind, "first": first}
+                "step %(number)d is one step of kind “%(kind)s” too many (the first is step "
+                "%(first)d): the engine runs at most %(most)d; remove it or merge it into "
+                "step %(first)d.") % {"number": step.number, "kind": kind, "first": first,
+                                      "most": contract.most}
 
 
 def _insert_after(sop: _Sop, kind: str) -> str:
@@ -549,15 +539,29 @@ def _fixed_places(sop: _Sop) -> Problems:
 
 
 def _order(sop: _Sop) -> Problems:
-    """Each kind after the kind whose work it reads."""
-    present = [found for kind in ORDER if (found := sop.first(kind)) is not None]
-    for (_index, earlier), (index, later) in pairwise(present):
-        if later.number < earlier.number:
-            yield ("steps", index, "kind"), _(
-                "step %(number)d (kind: %(kind)s) comes before step %(other)d (kind: "
-                "%(other_kind)s), whose work it needs; move it after step %(other)d.") % {
-                "number": later.number, "kind": later.kind, "other": earlier.number,
-                "other_kind": earlier.kind}
+    """Each kind after the kind whose work it reads (every step of a kind that may repeat,
+    the validation levels, stands between the kinds around it)."""
+    present = [found for kind in ORDER if (found := sop.of_kind(kind))]
+    for earlier_steps, later_steps in pairwise(present):
+        earlier = earlier_steps[-1][1]
+        for index, later in later_steps:
+            if later.number < earlier.number:
+                yield ("steps", index, "kind"), _(
+                    "step %(number)d (kind: %(kind)s) comes before step %(other)d (kind: "
+                    "%(other_kind)s), whose work it needs; move it after step %(other)d.") % {
+                    "number": later.number, "kind": later.kind, "other": earlier.number,
+                    "other_kind": earlier.kind}
+
+
+def _format_built(sop: _Sop) -> Problems:
+    """Someone builds the data-request format before it is sent: the actor of a
+    `data_request_format` step, or else the receiver of the forwarding."""
+    if not sop.of_kind(StepKind.FORWARDING) and not sop.of_kind(StepKind.DATA_REQUEST_FORMAT):
+        yield ("steps",), _(
+            "no step builds the data-request format that every later step reads. Write a "
+            "step “kind: data_request_format”, “scope: once” after the disposition, or a "
+            "forwarding right after it: “kind: forwarding”, “scope: once”, “participants: "
+            "[the actor who builds the format]”.")
 
 
 def _returns(sop: _Sop) -> Problems:
@@ -629,22 +633,24 @@ def _tracks_start(sop: _Sop) -> Problems:
 
 
 def _tracks_awaited(sop: _Sop) -> Problems:
-    """The agency recap, the last step, waits until every unit's track is through. The engine
-    makes any once-per-round step after per-unit steps wait so (it does not read the flag),
-    so the flag marks that step and no other."""
-    recap = sop.first(StepKind.AGENCY_RECAP)
+    """A once-per-round step after per-unit steps opens when every unit's track is through
+    (`waits_for_tracks`, read by engine.advance): without the flag it would open for the
+    first unit through and run while the others still work. Before the tracks start, or on
+    a per-unit step, there is nothing to wait for."""
+    per_unit_seen = False
     for index, step in enumerate(sop.steps):
-        if step.waits_for_tracks and (recap is None or index != recap[0]):
+        waits = step.scope == ONCE and per_unit_seen
+        if waits and not step.waits_for_tracks:
+            yield ("steps", index), _(
+                "step %(number)d (kind: %(kind)s) runs once per round after steps that run "
+                "for each unit, so it waits until every unit's track is through; write "
+                "“waits_for_tracks: true”.") % {"number": step.number, "kind": step.kind}
+        elif step.waits_for_tracks and not waits:
             yield ("steps", index, "waits_for_tracks"), _(
-                "step %(number)d has waits_for_tracks, but only the agency recap waits for "
-                "every unit's track (a once-per-round step after per-unit steps waits for "
-                "them anyway); remove “waits_for_tracks: true” here.") % {
-                "number": step.number}
-    if recap is not None and not recap[1].waits_for_tracks:
-        yield ("steps", recap[0]), _(
-            "step %(number)d (kind: agency_recap) finalises the round once every unit's data "
-            "is in, so it waits for every unit's track; write “waits_for_tracks: true”.") % {
-            "number": recap[1].number}
+                "step %(number)d has waits_for_tracks, but no unit's track runs before it "
+                "for it to wait for (only a once-per-round step after per-unit steps waits); "
+                "remove “waits_for_tracks: true” here.") % {"number": step.number}
+        per_unit_seen = per_unit_seen or step.scope == PER_UNIT
 
 
 def _receivers(sop: _Sop) -> Problems:
@@ -653,8 +659,8 @@ def _receivers(sop: _Sop) -> Problems:
     messages = {
         StepKind.FORWARDING: lambda: _(
             "step %(number)d (kind: forwarding) names %(count)d participants; name exactly "
-            "one, the actor who receives the disposition and builds the data-request format: "
-            "“participants: [key]”."),
+            "one, the actor who receives the disposition (and builds the data-request format "
+            "when no step of its own does): “participants: [key]”."),
         StepKind.HANDOVER: lambda: _(
             "step %(number)d (kind: handover) names %(count)d participants; name exactly one, "
             "the actor who receives the data and acknowledges it or returns it: "
@@ -715,9 +721,9 @@ Rule = Callable[[_Sop], Problems]
 
 # Each rule is one promise of the contract (docs/sop-contract.md); the tests show that each is
 # needed: removing one lets a file through that the engine cannot run.
-ENGINE_RULES: tuple[Rule, ...] = (_kinds_counted, _scopes, _fixed_places, _order, _returns,
-                                  _tracks_start, _tracks_awaited, _receivers, _recorders,
-                                  _round_actors)
+ENGINE_RULES: tuple[Rule, ...] = (_kinds_counted, _scopes, _fixed_places, _order,
+                                  _format_built, _returns, _tracks_start, _tracks_awaited,
+                                  _receivers, _recorders, _round_actors)
 
 
 def engine_contract_problems(document: SopDocument) -> list[tuple[Path, str]]:

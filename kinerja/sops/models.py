@@ -6,6 +6,8 @@ the version it started with. Each `SopStep` also says what the collection engine
 scope, actor, where it can send work back), so another SOP is a new file, not new code.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +66,21 @@ class Sop(models.Model):
         return self.versions.order_by("-version").first()
 
 
+@dataclass(frozen=True)
+class Initialler:
+    """One who initials (paraf) the disposition after the forwarding's actor, as the SOP's
+    recording section names them: `role_name` is the signature's role ("planning" for the
+    Kasubbag Perencanaan: the unit's function, or else the position)."""
+
+    label: str
+    position: str
+    unit_function: str
+
+    @property
+    def role_name(self) -> str:
+        return self.unit_function or self.position
+
+
 class SopVersion(models.Model):
     sop = models.ForeignKey(Sop, on_delete=models.PROTECT, related_name="versions",
                             verbose_name=_("SOP"))
@@ -111,6 +128,18 @@ class SopVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sop.number} v{self.version}"
+
+    def further_initials(self) -> list[Initialler]:
+        """The recording lines that name a position other than the disposition's signer and
+        the forwarding's actor (who initials as they forward it): each of them initials the
+        disposition before the format is sent (docs/sop-contract.md)."""
+        acting = {(step.actor_position, step.actor_unit_function)
+                  for step in self.steps.filter(kind__in=[StepKind.DISPOSITION,
+                                                          StepKind.FORWARDING])}
+        return [Initialler(item["actor"], item["position"], item.get("unit_function") or "")
+                for item in self.recording
+                if item.get("position") and (item["position"],
+                                             item.get("unit_function") or "") not in acting]
 
     @property
     def total_minutes(self) -> int:

@@ -15,7 +15,7 @@ Where each step lives:
   lifecycle.py    any step   cancelling the round (head only, before it is finalised)
 """
 
-from .agency_recap import missing_units, round_finalise, round_reopen  # noqa: F401
+from .agency_recap import missing_units, reopen_steps, round_finalise, round_reopen  # noqa: F401
 from .common import waiting_executions  # noqa: F401
 from .data_entry import (  # noqa: F401
     InvalidValues,

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from kinerja.core.errors import OutOfTurn, PermissionDenied
 from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
-from kinerja.sops.models import StepKind
+from kinerja.sops.models import SopStep, StepKind
 
 # The module, not its functions: snapshot imports the recap, which imports services back.
 from .. import engine, snapshot
-from ..models import ExecutionStatus, Round, RoundStatus, StepExecution, TrackStage
+from ..models import Round, RoundStatus, Track, TrackStage
 from .common import audit, check_version, refuse_unless_open, role_for, step_of_kind
 
 
@@ -44,8 +44,7 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
     step = step_of_kind(round_.sop_version, StepKind.AGENCY_RECAP)
     viewer = Viewer.for_user(user)
     missing = missing_units(round_)
-    execution = StepExecution.objects.select_for_update().filter(
-        round=round_, step=step, status=ExecutionStatus.OPEN).first()
+    execution = next(iter(engine.waiting_all(round_, step)), None)
     if missing or execution is None:
         if not viewer.is_head:
             raise PermissionDenied(_("Units still missing: %(units)s. Only the head can "
@@ -55,12 +54,10 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
         if not reason:
             raise OutOfTurn(_("Give the reason for finalising without: %(units)s.")
                             % {"units": ", ".join(missing)}, code="reason_required")
-        engine.close_open(round_)
-        execution = engine.open_execution(round_, step)
         note = _("Finalised without %(units)s: %(reason)s") % {
             "units": ", ".join(missing), "reason": reason}
-        engine.complete(execution, user=user, role=role, outcome="finalised_by_head",
-                        note=note)
+        engine.finish_without(round_, step, user=user, role=role, outcome="finalised_by_head",
+                              note=note)
     else:
         role = role_for(viewer, step)
         engine.complete(execution, user=user, role=role, outcome="finalised", note=reason)
@@ -77,18 +74,33 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
     return round_
 
 
+# The steps a unit may be sent back to when the head reopens a finalised round: its data
+# is corrected at data entry (or its recap), or looked at again from the validation on.
+REOPENABLE_KINDS = (StepKind.DATA_ENTRY, StepKind.UNIT_RECAP, StepKind.VALIDATION)
+
+
+def reopen_steps(round_: Round) -> list[SopStep]:
+    """The steps the head may send units back to, in the SOP's order."""
+    return [step for step in engine.per_unit_steps(round_) if step.kind in REOPENABLE_KINDS]
+
+
 @transaction.atomic
-def round_reopen(*, user, round_: Round, reason: str, expected_version: int) -> Round:
-    """Only the head reopens a finalised round, with a reason; the agency recap waits again."""
+def round_reopen(*, user, round_: Round, reason: str, expected_version: int,
+                 track_ids: list[int] | None = None, step_number: int | None = None) -> Round:
+    """Only the head reopens a finalised round, with a reason. With units chosen, each goes
+    back to the chosen step (data entry, the unit recap or a validation) and through the SOP
+    from there; the agency recap waits for them and the round is finalised again. With none,
+    only the agency recap waits again."""
     round_ = _locked(round_, expected_version)
     viewer = Viewer.for_user(user)
-    if not viewer.is_head:
+    if viewer.agency_id != round_.agency_id or not viewer.is_head:
         raise PermissionDenied(_("Only the head of the agency reopens a round."))
     if round_.status != RoundStatus.FINALISED:
         raise OutOfTurn(_("The round is not finalised."), code="not_finalised")
     reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
     if not reason:
         raise OutOfTurn(_("Give the reason for reopening the round."), code="reason_required")
+    tracks, step = _reopened_tracks(round_, track_ids or [], step_number)
     if Round.objects.filter(agency=round_.agency, sop=round_.sop, year=round_.year,
                             period=round_.period, status=RoundStatus.OPEN).exists():
         raise OutOfTurn(_("Another round for this period is in progress."),
@@ -99,7 +111,32 @@ def round_reopen(*, user, round_: Round, reason: str, expected_version: int) -> 
     round_.finalised_at = None
     round_.version += 1
     round_.save(update_fields=["status", "finalised_at", "version"])
-    engine.open_execution(round_, step_of_kind(round_.sop_version, StepKind.AGENCY_RECAP))
+    opened = engine.reopen(round_, tracks=tracks, step=step)
+    units = [track.unit.name for track in tracks]
+    summary = f"Round {round_} reopened: {reason}"
+    if units and step is not None:
+        summary = (f"Round {round_} reopened for {', '.join(units)} back to step "
+                   f"{step.number}: {reason}")
     audit("round.reopened", round_, user=user, round_=round_,
-          summary=f"Round {round_} reopened: {reason}", reason=reason)
+          step=step.number if step else None, summary=summary, reason=reason, units=units,
+          tracks=[track.pk for track in tracks], executions=[e.pk for e in opened])
     return round_
+
+
+def _reopened_tracks(round_: Round, track_ids: list[int],
+                     step_number: int | None) -> tuple[list[Track], SopStep | None]:
+    if not track_ids:
+        if step_number is not None:
+            raise OutOfTurn(_("Choose the units that go back to step %(number)d.")
+                            % {"number": step_number}, code="units_required")
+        return [], None
+    steps = {step.number: step for step in reopen_steps(round_)}
+    if step_number not in steps:
+        raise OutOfTurn(_("Choose the step the units go back to: %(steps)s.") % {
+            "steps": ", ".join(f"{number} ({step.get_kind_display()})"
+                               for number, step in steps.items())}, code="invalid_step")
+    tracks = list(Track.objects.select_for_update().select_related("unit")
+                  .filter(round=round_, pk__in=track_ids).order_by("unit__order"))
+    if len(tracks) != len(set(track_ids)):
+        raise OutOfTurn(_("Choose units of this round."), code="invalid_units")
+    return tracks, steps[step_number]

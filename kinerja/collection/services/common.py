@@ -22,9 +22,9 @@ from ..models import (
     Track,
 )
 
-# The SOP's recording section: the head signs, the secretary and the Kasubbag Perencanaan
-# initial the disposition.
-HEAD_SIGNATURE, SECRETARY_INITIALS, PLANNING_INITIALS = "head", "secretary", "planning"
+# The disposition's signature and the forwarding actor's initials; whoever else initials it
+# is named by the SOP's recording section (SopVersion.further_initials).
+HEAD_SIGNATURE, SECRETARY_INITIALS = "head", "secretary"
 
 
 def check_version(obj, expected_version: int) -> None:
@@ -55,7 +55,7 @@ def role_for(viewer: Viewer, step: SopStep, track=None, *, actor=None) -> Role:
 
 def waiting_execution(round_: Round, step: SopStep, track=None) -> StepExecution:
     try:
-        return engine.open_execution_for(round_, step, track)
+        return engine.waiting(round_, step, track)
     except StepExecution.DoesNotExist:
         raise OutOfTurn(_("Step %(number)d is not waiting to be done now.")
                         % {"number": step.number}) from None
@@ -107,11 +107,13 @@ def audit(action: str, obj, *, user, round_: Round | None, summary: str,
                  stage=stage, step=step, at=at, data=data)
 
 
-def complete_on_track(execution: StepExecution, track: Track, **completion) -> StepExecution:
-    """Complete a unit's step, keeping the stage its data has now with the note, so that the
-    note is read by whoever may see the data at that stage (selectors.may_read_track_note)."""
-    execution.note_stage = track.stage
-    return engine.complete(execution, **completion)
+def waiting_on_track(track: Track, kinds: tuple[str, ...], message: str) -> StepExecution:
+    """The step of one of the kinds that waits on the unit's track (a second validation
+    level is a step of the same kind as the first), or the refusal `message`."""
+    execution = engine.waiting_on_track(track, kinds)
+    if execution is None:
+        raise OutOfTurn(message, code="out_of_turn")
+    return execution
 
 
 def current_format(round_: Round) -> DataRequestFormat | None:

@@ -31,9 +31,7 @@ from kinerja.sops.models import StepKind
 from .. import engine, plausibility
 from ..models import (
     Evidence,
-    ExecutionStatus,
     IndicatorValue,
-    StepExecution,
     Track,
     TrackStage,
 )
@@ -78,13 +76,10 @@ def editing_role(user, track: Track) -> Role:
     """Values change only while the unit's staff are at step 5 or 6 and not yet submitted."""
     if track.stage != TrackStage.DRAFT:
         raise OutOfTurn(_("The unit recap is submitted and locked."), code="locked")
-    viewer = Viewer.for_user(user)
-    for kind in (StepKind.DATA_ENTRY, StepKind.UNIT_RECAP):
-        step = step_of_kind(track.round.sop_version, kind)
-        if StepExecution.objects.filter(round=track.round, track=track, step=step,
-                                        status=ExecutionStatus.OPEN).exists():
-            return role_for(viewer, step, track)
-    raise OutOfTurn(_("Data entry is not open for this unit now."), code="not_open")
+    execution = engine.waiting_on_track(track, engine.EDITING_KINDS)
+    if execution is None:
+        raise OutOfTurn(_("Data entry is not open for this unit now."), code="not_open")
+    return role_for(Viewer.for_user(user), execution.step, track)
 
 
 def parse_value(indicator: Indicator, text: str | Decimal, *,
@@ -191,6 +186,8 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
     track = locked_track(track)
     role = editing_role(user, track)
     data_format = current_format(track.round)
+    if data_format is None:
+        raise OutOfTurn(_("The format has not been drafted yet."), code="no_format")
     allowed = {item.indicator_id: item.indicator for item in
                data_format.items.filter(unit=track.unit).select_related("indicator")}
     _refuse_repeated_indicators(entries, allowed)
@@ -251,7 +248,8 @@ def values_save(*, user, track: Track, entries: list[ValueEntry]) -> list[Indica
         new = {"value": value, **texts}
         if current is None:
             current = IndicatorValue(track=track, indicator=indicator, version=0)
-            old = {"value": None, "explanation": "", "change_reason": "", "plausibility": ""}
+            old: dict[str, object] = {"value": None, "explanation": "", "change_reason": "",
+                                      "plausibility": ""}
         else:
             old = {"value": current.value, "explanation": current.explanation,
                    "change_reason": current.change_reason,
@@ -320,9 +318,10 @@ def prefill_year_round(round_, *, user=None) -> int:
 
     from ..recap import values_by_period
 
-    if round_.period != "Y":
+    data_format = current_format(round_)
+    if round_.period != "Y" or data_format is None:
         return 0
-    items = list(current_format(round_).items.select_related("indicator"))
+    items = list(data_format.items.select_related("indicator"))
     # Only data the data subsection acknowledged counts, never another round's draft.
     quarters = values_by_period(agency=round_.agency_id, year=round_.year,
                                 indicator_ids=[item.indicator_id for item in items],
@@ -391,7 +390,6 @@ def data_entry_complete(*, user, track: Track, expected_version: int) -> Track:
     role = role_for(Viewer.for_user(user), step, track)
     _refuse_when_incomplete(track)
     engine.complete(execution, user=user, role=role, outcome="filled")
-    engine.advance(execution)
     _bump_track(track)
     audit("data_entry.completed", track, user=user, round_=track.round, step=step.number,
           summary=f"{track.unit.name}: format filled")
@@ -408,9 +406,6 @@ def unit_recap_submit(*, user, track: Track, expected_version: int) -> Track:
     role = role_for(Viewer.for_user(user), step, track)
     _refuse_when_incomplete(track)
     engine.complete(execution, user=user, role=role, outcome="submitted")
-    track.stage = TrackStage.SUBMITTED
-    track.save(update_fields=["stage"])
-    engine.advance(execution)
     _bump_track(track)
     audit("unit_recap.submitted", track, user=user, round_=track.round, step=step.number,
           summary=f"{track.unit.name}: unit recap submitted to the unit head")

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from kinerja.catalogue.models import IndicatorYearTarget
 from kinerja.core.errors import OutOfTurn, PermissionDenied
-from kinerja.core.text import REASON_MAX_LENGTH, clean_text
+from kinerja.core.text import REASON_MAX_LENGTH, clean_text, max_length_of
 from kinerja.organisation.visibility import Viewer
-from kinerja.sops.models import Sop, StepKind
+from kinerja.sops.models import Initialler, Sop, StepKind
 
 from .. import engine
 from ..models import (
@@ -30,7 +30,6 @@ from ..models import (
 from ..signing import is_signed, sign
 from .common import (
     HEAD_SIGNATURE,
-    PLANNING_INITIALS,
     SECRETARY_INITIALS,
     audit,
     bump_version,
@@ -81,7 +80,7 @@ def disposition_create(*, user, sop: Sop, year: int, period: str, date: date, sp
 
 
 def _subject(text: str) -> str:
-    return clean_text(text, max_length=Disposition._meta.get_field("subject").max_length,
+    return clean_text(text, max_length=max_length_of(Disposition, "subject"),
                       field=_("the subject"), single_line=True)
 
 
@@ -335,9 +334,9 @@ def disposition_sign(*, user, disposition: Disposition, expected_version: int) -
     disposition.round = round_
     disposition.version += 1
     disposition.save(update_fields=["round", "version"])
-    execution = engine.open_execution(round_, step, at=disposition.created_at)
+    # The step began when the head started writing: its time runs from the draft.
+    execution = engine.open_step(round_, step, at=disposition.created_at)
     engine.complete(execution, user=user, role=role, outcome="signed")
-    engine.advance(execution)
     audit("round.opened", round_, user=user, round_=round_, step=step.number,
            summary=f"Disposition {disposition.agenda} signed; round {round_} opened")
     return round_
@@ -369,31 +368,47 @@ def disposition_forward(*, user, round_: Round, instruction: str,
     disposition.save(update_fields=["forward_instruction", "forwarded_to", "version"])
     sign(document=disposition, kind=SignatureKind.INITIALS, role_name=SECRETARY_INITIALS,
          user=user, role=role, content=disposition.forwarded_content())
-    execution.started_at = timezone.now()
-    execution.save(update_fields=["started_at"])
+    if round_.sop_version.steps.filter(kind=StepKind.DATA_REQUEST_FORMAT).exists():
+        # The format is a step of its own: forwarding is done.
+        engine.complete(execution, user=user, role=role, outcome="forwarded")
+    else:
+        # The receiver builds the format within this step (format_finalise completes it).
+        engine.start(execution, role=role)
     bump_version(round_)
     audit("disposition.forwarded", disposition, user=user, round_=round_, step=step.number,
            summary=f"Disposition {disposition.agenda} forwarded to {disposition.forwarded_to}")
     return disposition
 
 
+def initials_missing(disposition: Disposition, version) -> list[Initialler]:
+    return [initialler for initialler in version.further_initials()
+            if not is_signed(disposition, initialler.role_name)]
+
+
 @transaction.atomic
 def disposition_initial(*, user, round_: Round, expected_version: int) -> Disposition:
-    """The head of the planning subsection, responsible for the activity, initials it."""
+    """Whoever the SOP's recording section names after the secretary (the Kasubbag
+    Perencanaan, responsible for the activity) initials the forwarded disposition."""
     round_ = locked_round(round_, expected_version)
-    viewer = Viewer.for_user(user)
-    role = engine.planning_head_role(viewer)
-    if role is None:
-        raise PermissionDenied(_("Only the head of the planning subsection initials here."))
+    version = round_.sop_version
+    expected = version.further_initials()
+    if not expected:
+        raise OutOfTurn(_("This SOP asks for no further initials on the disposition."),
+                        code="no_initials")
+    found = engine.initialler_of(Viewer.for_user(user), version)
+    if found is None:
+        raise PermissionDenied(_("Only %(who)s initial the disposition here.")
+                               % {"who": ", ".join(i.label for i in expected)})
+    initialler, role = found
     disposition = Disposition.objects.select_for_update().get(round=round_)
     if not is_signed(disposition, SECRETARY_INITIALS):
         raise OutOfTurn(_("The secretary has not forwarded the disposition yet."),
                         code="not_forwarded")
-    sign(document=disposition, kind=SignatureKind.INITIALS, role_name=PLANNING_INITIALS,
+    if is_signed(disposition, initialler.role_name):
+        raise OutOfTurn(_("The disposition is already initialled."), code="already_signed")
+    sign(document=disposition, kind=SignatureKind.INITIALS, role_name=initialler.role_name,
          user=user, role=role, content=disposition.forwarded_content())
     bump_version(round_)
     audit("disposition.initialled", disposition, user=user, round_=round_,
-           summary=f"Disposition {disposition.agenda} initialled by {role.position_title}")
+          summary=f"Disposition {disposition.agenda} initialled by {role.position_title}")
     return disposition
-
-

@@ -11,21 +11,18 @@ from django.utils.translation import gettext as _
 from kinerja.core.errors import OutOfTurn
 from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Role, Viewer
-from kinerja.sops.models import StepKind
+from kinerja.sops.models import SopActor, SopStep, StepKind
 
 from .. import engine
 from ..models import (
     DataRequestFormat,
     Disposition,
-    ExecutionStatus,
     FormatItem,
     Round,
-    StepExecution,
     Track,
 )
 from ..signing import is_signed
 from .common import (
-    PLANNING_INITIALS,
     SECRETARY_INITIALS,
     audit,
     bump_version,
@@ -37,13 +34,17 @@ from .common import (
     waiting_execution,
 )
 from .data_entry import prefill_year_round
+from .disposition import initials_missing
 
 
-def _format_builder(round_: Round):
-    """The actor who builds the format: the one the disposition is forwarded to."""
-    step = step_of_kind(round_.sop_version, StepKind.FORWARDING)
-    receiver = next((a for a in round_.sop_version.actors.all() if a.key in step.participants),
-                    None)
+def format_step(version) -> tuple[SopStep, SopActor | None]:
+    """The step that builds the format, and who builds it: a `data_request_format` step and
+    its actor, or else the forwarding and the one it is forwarded to (the seed's step 2)."""
+    step = version.steps.filter(kind=StepKind.DATA_REQUEST_FORMAT).first()
+    if step is not None:
+        return step, step.actor
+    step = step_of_kind(version, StepKind.FORWARDING)
+    receiver = next((a for a in version.actors.all() if a.key in step.participants), None)
     return step, receiver
 
 
@@ -54,11 +55,11 @@ def format_create(*, user, round_: Round, due_date: date, require_value: bool = 
     """The data subsection drafts the format: by default every unit reports its own
     indicators."""
     round_ = locked_round(round_, expected_version)
-    step, builder = _format_builder(round_)
+    step, builder = format_step(round_.sop_version)
     waiting_execution(round_, step)
     role = role_for(Viewer.for_user(user), step, actor=builder)
     disposition = Disposition.objects.get(round=round_)
-    if not is_signed(disposition, SECRETARY_INITIALS):
+    if step.kind == StepKind.FORWARDING and not is_signed(disposition, SECRETARY_INITIALS):
         raise OutOfTurn(_("The secretary has not forwarded the disposition yet."),
                         code="not_forwarded")
     if round_.formats.exists():
@@ -84,7 +85,7 @@ def format_create(*, user, round_: Round, due_date: date, require_value: bool = 
 
 
 def _format_for_change(round_: Round, user) -> tuple[DataRequestFormat, Role]:
-    step, builder = _format_builder(round_)
+    step, builder = format_step(round_.sop_version)
     role = role_for(Viewer.for_user(user), step, actor=builder)
     data_format = current_format(round_)
     if data_format is None:
@@ -129,16 +130,28 @@ def format_finalise(*, user, round_: Round, expected_version: int) -> DataReques
     subsection."""
     round_ = locked_round(round_, expected_version)
     data_format, role = _format_for_change(round_, user)
-    step = step_of_kind(round_.sop_version, StepKind.FORWARDING)
+    step, _builder = format_step(round_.sop_version)
     execution = waiting_execution(round_, step)
     data_format.finalised_at = timezone.now()
     data_format.save(update_fields=["finalised_at"])
     engine.complete(execution, user=user, role=role, outcome="format_ready")
-    engine.advance(execution)
     bump_version(round_)
     audit("format.finalised", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format v{data_format.number} final")
     return data_format
+
+
+def _refuse_units_without_track(round_: Round, indicator_ids: list[int]) -> None:
+    """The meeting revises what the units were sent; a unit that got no part of the format
+    has no track to report on."""
+    tracked = set(round_.tracks.values_list("unit_id", flat=True))
+    strangers = sorted({indicator.code for indicator in
+                        indicators_for_round(round_).filter(id__in=indicator_ids)
+                        if indicator.responsible_unit_id not in tracked})
+    if strangers:
+        raise OutOfTurn(_("These indicators belong to units that were sent no part of the "
+                          "format: %(codes)s.") % {"codes": ", ".join(strangers)},
+                        code="invalid_indicators")
 
 
 # -- step 3: sending the format to every unit -------------------------------------------------
@@ -148,17 +161,14 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
     """The data subsection sends each unit its part of the format; the tracks start."""
     round_ = locked_round(round_, expected_version)
     step = step_of_kind(round_.sop_version, StepKind.SENDING)
-    executions = list(StepExecution.objects.select_for_update(of=("self",)).filter(
-        round=round_, step=step, status=ExecutionStatus.OPEN).select_related("track"))
+    executions = engine.waiting_all(round_, step)
     if not executions:
         raise OutOfTurn(_("Step %(number)d is not waiting to be done now.")
                         % {"number": step.number})
     role = role_for(Viewer.for_user(user), step)
     disposition = Disposition.objects.get(round=round_)
-    missing = []
-    if not is_signed(disposition, PLANNING_INITIALS):
-        missing.append(_("the initials of the head of the planning subsection on the "
-                         "disposition"))
+    missing = [_("the initials of %(who)s on the disposition") % {"who": initialler.label}
+               for initialler in initials_missing(disposition, round_.sop_version)]
     data_format = current_format(round_)
     if data_format is None or not data_format.finalised_at:
         missing.append(_("the final data-request format"))
@@ -168,14 +178,13 @@ def format_send(*, user, round_: Round, expected_version: int) -> list[Track]:
             details=missing)
     for execution in executions:
         engine.complete(execution, user=user, role=role, outcome="sent")
-    for execution in executions:
-        engine.advance(execution)
+    tracks = [execution.track for execution in executions if execution.track is not None]
     prefilled = prefill_year_round(round_, user=user)
     bump_version(round_)
     audit("format.sent", data_format, user=user, round_=round_, step=step.number,
            summary=f"Data-request format sent to {len(executions)} units",
-           units=[e.track.unit_id for e in executions], prefilled_values=prefilled)
-    return [execution.track for execution in executions]
+           units=[track.unit_id for track in tracks], prefilled_values=prefilled)
+    return tracks
 
 
 @transaction.atomic
@@ -189,6 +198,7 @@ def format_revise(*, user, round_: Round, indicator_ids: list[int], change_note:
     change_note = clean_text(change_note, max_length=REASON_MAX_LENGTH, field=_("the note"))
     if not change_note:
         raise OutOfTurn(_("Say what the meeting changed."), code="change_note_required")
+    _refuse_units_without_track(round_, indicator_ids)
     revised = DataRequestFormat.objects.create(
         round=round_, number=previous.number + 1, due_date=due_date or previous.due_date,
         require_value=previous.require_value, require_explanation=previous.require_explanation,

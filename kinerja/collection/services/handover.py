@@ -1,10 +1,9 @@
-"""Step 8: the unit head hands the validated data to the data subsection, which
-acknowledges receipt or returns it with a reason."""
+"""The hand-over (step 8 of the seed): the unit head hands the validated data to the data
+subsection, which acknowledges receipt or returns it with a reason."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn
@@ -13,11 +12,10 @@ from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
 from .. import engine
-from ..models import ExecutionStatus, ReturnRecord, Track, TrackStage
+from ..models import ReturnRecord, Track, TrackStage
 from .common import (
     audit,
     check_version,
-    complete_on_track,
     role_for,
     step_of_kind,
     waiting_execution,
@@ -42,12 +40,9 @@ def handover_submit(*, user, track: Track, expected_version: int) -> Track:
     role = role_for(Viewer.for_user(user), step, track)
     if track.stage >= TrackStage.HANDED_OVER:
         raise OutOfTurn(_("The data is already handed over."), code="already_handed_over")
-    execution.started_at = timezone.now()
-    execution.acting_as = engine.signing_title(role)
-    execution.save(update_fields=["started_at", "acting_as"])
-    track.stage = TrackStage.HANDED_OVER
+    engine.start(execution, role=role)
     track.version += 1
-    track.save(update_fields=["stage", "version"])
+    track.save(update_fields=["version"])
     audit("handover.submitted", track, user=user, round_=track.round, step=step.number,
           summary=f"{track.unit.name}: data handed over by {role.position_title}")
     return track
@@ -68,11 +63,9 @@ def handover_acknowledge(*, user, track: Track, expected_version: int) -> Track:
     track = locked_track(track)
     check_version(track, expected_version)
     step, execution, role = _receiving_role(user, track)
-    complete_on_track(execution, track, user=user, role=role, outcome="acknowledged")
-    track.stage = TrackStage.FINAL
+    engine.complete(execution, user=user, role=role, outcome="acknowledged")
     track.version += 1
-    track.save(update_fields=["stage", "version"])
-    engine.advance(execution)
+    track.save(update_fields=["version"])
     audit("handover.acknowledged", track, user=user, round_=track.round, step=step.number,
           summary=f"{track.unit.name}: receipt acknowledged by {role.position_title}")
     return track
@@ -87,15 +80,12 @@ def handover_return(*, user, track: Track, reason: str, expected_version: int) -
     if not reason:
         raise OutOfTurn(_("Give the reason for returning the data."), code="reason_required")
     returned_from = track.stage
-    complete_on_track(execution, track, user=user, role=role, outcome="returned",
-                      note=reason, status=ExecutionStatus.RETURNED)
+    engine.send_back(execution, user=user, role=role, reason=reason)
     record = ReturnRecord.objects.create(track=track, execution=execution,
                                          reason=reason, snapshot=values_snapshot(track),
                                          returned_by=user.person)
-    engine.open_execution(track.round, step.returns_to, track)
-    track.stage = TrackStage.SUBMITTED
     track.version += 1
-    track.save(update_fields=["stage", "version"])
+    track.save(update_fields=["version"])
     audit("handover.returned", track, user=user, round_=track.round, step=step.number,
           stage=returned_from,
           summary=f"{track.unit.name}: hand-over returned to step {step.returns_to.number}: "

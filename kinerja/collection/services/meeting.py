@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kinerja.core.errors import OutOfTurn
-from kinerja.core.text import MINUTES_MAX_LENGTH, clean_text
+from kinerja.core.text import MINUTES_MAX_LENGTH, clean_text, max_length_of
 from kinerja.organisation.models import Person
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
@@ -27,7 +27,7 @@ from .common import (
     waiting_execution,
 )
 
-PLACE_MAX_LENGTH = Meeting._meta.get_field("place").max_length
+PLACE_MAX_LENGTH = max_length_of(Meeting, "place")
 
 # -- step 4: the meeting ---------------------------------------------------------------------
 
@@ -63,7 +63,6 @@ def meeting_record(*, user, round_: Round, held_at: datetime, place: str,
     meeting.invitees.set(invitees)
     meeting.attendees.set(attendees)
     engine.complete(execution, user=user, role=role, outcome="minutes_recorded")
-    engine.advance(execution)
     bump_version(round_)
     audit("meeting.recorded", meeting, user=user, round_=round_, step=step.number,
            summary=f"Meeting of {round_} recorded: {len(attendees)} of {len(invitees)} present")

@@ -1,4 +1,6 @@
-"""Step 7: the unit head validates the unit recap, or returns it with a reason."""
+"""Validation (step 7 of the seed): the unit head validates the unit recap, or returns it
+with a reason; an SOP may add a second level (the Sekretaris verifies), run by the same
+actions on the validation step that waits on the track."""
 
 from __future__ import annotations
 
@@ -14,15 +16,8 @@ from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import StepKind
 
 from .. import engine
-from ..models import ExecutionStatus, IndicatorValue, ReturnRecord, Track, TrackStage
-from .common import (
-    audit,
-    check_version,
-    complete_on_track,
-    role_for,
-    step_of_kind,
-    waiting_execution,
-)
+from ..models import IndicatorValue, ReturnRecord, StepExecution, Track
+from .common import audit, check_version, role_for, waiting_on_track
 from .data_entry import locked_track
 
 
@@ -39,16 +34,26 @@ def values_snapshot(track: Track) -> dict:
     } for value in IndicatorValue.objects.filter(track=track).prefetch_related("evidence")}
 
 
+def _waiting_validation(track: Track) -> StepExecution:
+    """The validation that waits on the unit's track: the SOP may have more than one level
+    (the Kabid validates, then the Sekretaris verifies), each a step of this kind."""
+    numbers = [step.number for step in
+               track.round.sop_version.steps.filter(kind=StepKind.VALIDATION)]
+    return waiting_on_track(
+        track, (StepKind.VALIDATION,),
+        _("Step %(number)s (validation) is not waiting for this unit's data now.")
+        % {"number": " / ".join(map(str, numbers))})
+
+
 @transaction.atomic
 def unit_recap_approve(*, user, track: Track, note: str = "", expected_version: int) -> Track:
     track = locked_track(track)
     check_version(track, expected_version)
-    step = step_of_kind(track.round.sop_version, StepKind.VALIDATION)
-    execution = waiting_execution(track.round, step, track)
+    execution = _waiting_validation(track)
+    step = execution.step
     role = role_for(Viewer.for_user(user), step, track)
     note = clean_text(note, max_length=REASON_MAX_LENGTH, field=_("the note"))
-    complete_on_track(execution, track, user=user, role=role, outcome="approved", note=note)
-    engine.advance(execution)
+    engine.complete(execution, user=user, role=role, outcome="approved", note=note)
     track.version += 1
     track.save(update_fields=["version"])
     audit("unit_recap.approved", track, user=user, round_=track.round, step=step.number,
@@ -63,36 +68,33 @@ def unit_recap_return(*, user, track: Track, reason: str, comments: dict[int, st
     unit head later sees exactly what changed since."""
     track = locked_track(track)
     check_version(track, expected_version)
-    step = step_of_kind(track.round.sop_version, StepKind.VALIDATION)
-    execution = waiting_execution(track.round, step, track)
+    execution = _waiting_validation(track)
+    step = execution.step
     role = role_for(Viewer.for_user(user), step, track)
     reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
     if not reason:
         raise OutOfTurn(_("Give the reason for returning the data."), code="reason_required")
     known = set(IndicatorValue.objects.filter(track=track).values_list("indicator_id",
                                                                        flat=True))
-    comments = {str(key): clean_text(text, max_length=REASON_MAX_LENGTH,
-                                     field=_("the comment"))
-                for key, text in comments.items()}
-    comments = {key: text for key, text in comments.items() if text}
-    if not {int(key) for key in comments} <= known:
+    cleaned = {str(key): clean_text(text, max_length=REASON_MAX_LENGTH,
+                                    field=_("the comment"))
+               for key, text in comments.items()}
+    cleaned = {key: text for key, text in cleaned.items() if text}
+    if not {int(key) for key in cleaned} <= known:
         raise OutOfTurn(_("Comments can only be given on this unit's indicators."),
                         code="invalid_comment")
     returned_from = track.stage
-    complete_on_track(execution, track, user=user, role=role, outcome="returned",
-                      note=reason, status=ExecutionStatus.RETURNED)
+    reopened = engine.send_back(execution, user=user, role=role, reason=reason)
     record = ReturnRecord.objects.create(track=track, execution=execution,
-                                         reason=reason, comments=comments,
+                                         reason=reason, comments=cleaned,
                                          snapshot=values_snapshot(track),
                                          returned_by=user.person)
-    engine.open_execution(track.round, step.returns_to, track)
-    track.stage = TrackStage.DRAFT
     track.version += 1
-    track.save(update_fields=["stage", "version"])
+    track.save(update_fields=["version"])
     audit("unit_recap.returned", track, user=user, round_=track.round, step=step.number,
           stage=returned_from,
-          summary=f"{track.unit.name}: returned to step {step.returns_to.number}: {reason}",
-          comments=comments, reason=reason)
+          summary=f"{track.unit.name}: returned to step {reopened.step.number}: {reason}",
+          comments=cleaned, reason=reason)
     return record
 
 

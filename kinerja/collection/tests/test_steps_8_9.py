@@ -141,3 +141,28 @@ def test_history_page_lists_the_round_in_order_without_other_units_drafts(client
     client.force_login(org.staff_y.user)
     actions = [event.action for event in client.get(url).context["events"]]
     assert "value.saved" not in actions and "meeting.recorded" in actions
+
+
+def test_a_unit_the_head_finalised_without_can_be_reopened_and_then_is_waited_for(
+        org, validated_round):
+    """Finalised without Bidang Y (its hand-over never done), reopened for Y at its
+    validation: the data staff may finalise once Y is through, without the head."""
+    for unit in (org.division_x, org.secretariat):
+        hand_over_and_acknowledge(org, validated_round.tracks.get(unit=unit))
+    round_ = fresh(validated_round)
+    services.round_finalise(user=org.head.user, round_=round_, reason="Batas waktu LKjIP",
+                            expected_version=round_.version)
+    round_ = fresh(round_)
+    services.round_reopen(user=org.head.user, round_=round_, reason="Bidang Y menyusul",
+                          track_ids=[round_.tracks.get(unit=org.division_y).pk],
+                          step_number=7, expected_version=round_.version)
+    round_ = fresh(round_)
+    y = round_.tracks.get(unit=org.division_y)
+    services.unit_recap_approve(user=org.kabid_y.user, track=y, expected_version=y.version)
+    y.refresh_from_db()
+    hand_over_and_acknowledge(org, y)
+    round_ = fresh(round_)
+    services.round_finalise(user=org.staff_data.user, round_=round_,
+                            expected_version=round_.version)
+    assert fresh(round_).status == RoundStatus.FINALISED
+    assert services.missing_units(round_) == []

@@ -29,7 +29,7 @@ def test_the_shipped_file_has_every_field_of_the_seed(seed_sop_text):
     returns = {step.number: step.returns_to for step in document.steps if step.returns_to}
     assert returns == {7: 5, 8: 7}
     assert [s.number for s in document.steps if s.starts_tracks] == [3]
-    assert [s.number for s in document.steps if s.waits_for_tracks] == [9]
+    assert [s.number for s in document.steps if s.waits_for_tracks] == [4, 9]
 
 
 @pytest.mark.django_db
