@@ -13,11 +13,12 @@ from kinerja.collection.models import IndicatorValue, RoundStatus, TrackStage
 PER_UNIT_KINDS = {"data_entry", "unit_recap", "validation", "handover"}
 
 
-def run_round(org, sop, catalogue) -> tuple[object, list[str]]:
+def run_round(org, sop, catalogue, *, until=None) -> tuple[object, list[str]]:
     """Do whatever the round waits for, by the waiting step's kind, until it is finalised.
     Bidang X's data is returned once by the first validation, Bidang Y's once by a second
     validation level (the Sekretaris's, when the SOP has one) and once by the hand-over
-    (when it has one). Returns the round and "number:kind" of each step done, in order."""
+    (when it has one). Returns the round and "number:kind" of each step done, in order;
+    with `until`, stops before the first waiting execution it holds true for."""
     today = timezone.localdate()
     disposition = services.disposition_create(
         user=org.head.user, sop=sop, year=2026, period="Q3", date=today, speed="segera",
@@ -48,6 +49,8 @@ def run_round(org, sop, catalogue) -> tuple[object, list[str]]:
             return round_, done
         execution = services.waiting_executions(round_).order_by("step__number", "id").first()
         assert execution is not None, f"the round stopped after {done}"
+        if until is not None and until(execution):
+            return round_, done
         step, track = execution.step, execution.track
         kind = step.kind
         done.append(f"{step.number}:{kind}")

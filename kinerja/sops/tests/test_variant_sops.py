@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from kinerja.collection.models import (
     ExecutionStatus,
@@ -112,3 +113,51 @@ def test_a_return_by_the_second_level_makes_the_data_a_draft_again(org, catalogu
     reopened = StepExecution.objects.filter(track=y, step__number=5).order_by("id")[1]
     assert reopened.assigned_at >= returned.completed_at
     assert services.waiting_executions(round_).count() == 0
+
+
+def _tasks(client, person) -> list[tuple[str, int | None]]:
+    client.force_login(person.user)
+    return [(task.code, task.execution.step.number)
+            for task in client.get(reverse("core:my_tasks")).context["tasks"]]
+
+
+def test_the_sekretaris_finds_the_second_level_in_my_tasks_and_validates_on_the_page(
+        client, org, catalogue):
+    """The pages read the SOP too: the second validation level is the Sekretaris's task on
+    each Bidang's page, and the page's "validate" and "return" run it."""
+    sop = load(org, TWO_LEVELS)
+    round_, _done = run_round(org, sop, catalogue,
+                              until=lambda execution: execution.step.number == 8)
+    y = round_.tracks.get(unit=org.division_y)
+    assert ("validate", 8) in _tasks(client, org.secretary)
+    assert ("validate", 8) not in _tasks(client, org.kabid_y)
+    client.force_login(org.secretary.user)
+    page = client.get(reverse("collection:track_detail", args=[round_.id, y.id]))
+    assert page.status_code == 200 and "validate" in page.context["codes"]
+    response = client.post(
+        reverse("collection:track_action", args=[round_.id, y.id, "return"]),
+        {"version": y.version, "reason": "Data Bidang Y belum lengkap."})
+    assert response.status_code == 302
+    y.refresh_from_db()
+    assert y.stage == TrackStage.DRAFT
+    assert [e.step.number for e in StepExecution.objects.filter(
+        track=y, status=ExecutionStatus.OPEN)] == [5]
+    # Back at data entry: the Bidang's staff may change their values again.
+    assert ("enter", 5) in _tasks(client, org.staff_y)
+
+
+def test_in_the_short_procedure_the_kabid_validates_right_after_data_entry(
+        client, org, catalogue):
+    sop = load(org, SHORT)
+    round_, _done = run_round(org, sop, catalogue,
+                              until=lambda execution: execution.step.kind == "validation")
+    x = round_.tracks.get(unit=org.division_x)
+    assert x.stage == TrackStage.SUBMITTED
+    assert ("validate", 5) in _tasks(client, org.kabid_x)
+    response = client.post(
+        reverse("collection:track_action", args=[round_.id, x.id, "approve"]),
+        {"version": x.version})
+    assert response.status_code == 302
+    x.refresh_from_db()
+    # Its last per-unit step: the data is final, with no hand-over.
+    assert x.stage == TrackStage.FINAL
