@@ -11,7 +11,7 @@ from kinerja.worktime.calendar import Calendar
 from . import engine
 from .models import Disposition, ExecutionStatus, Round, RoundStatus, StepExecution
 from .signing import signatures_of
-from .tasks import Task, tasks_of
+from .tasks import TRACK_CODES, Task, tasks_of
 
 
 def round_list_for_viewer(*, viewer: Viewer):
@@ -80,9 +80,16 @@ def task_list_for_viewer(*, viewer: Viewer) -> list[Task]:
                       .order_by("due_at", "id"))
     dispositions = {d.round_id: d for d in Disposition.objects.filter(
         round__in={e.round_id for e in executions})}
-    tasks = []
+    tasks, seen = [], set()
     for execution in executions:
-        tasks += tasks_of(viewer, execution, dispositions.get(execution.round_id))
+        for task in tasks_of(viewer, execution, dispositions.get(execution.round_id)):
+            # A round's task done on the round page (sending the format to every unit,
+            # initialling) is one task, though the step waits once per unit's track.
+            key = (execution.round_id, task.code, task.track_id or (
+                execution.track_id if task.code in TRACK_CODES else None))
+            if key not in seen:
+                seen.add(key)
+                tasks.append(task)
     if tasks:
         calendar = Calendar.load(tasks[0].execution.round.agency)
         now = timezone.now()

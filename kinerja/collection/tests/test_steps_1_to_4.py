@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kinerja.collection import services
+from kinerja.collection import selectors, services
 from kinerja.collection.models import (
     Disposition,
     ExecutionStatus,
@@ -15,6 +15,7 @@ from kinerja.collection.signing import content_hash
 from kinerja.collection.tests.conftest import fresh
 from kinerja.core.errors import OutOfTurn, PermissionDenied, StaleEdit
 from kinerja.core.models import AuditEvent
+from kinerja.organisation.visibility import Viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +166,13 @@ def test_sending_needs_its_inputs_then_starts_one_track_per_reporting_unit(
         services.format_send(user=org.kasubbid_data.user, round_=round_,
                              expected_version=fresh(round_).version)
     assert error.value.code == "inputs_missing"
+    assert "Kasubag Perencanaan" in error.value.details[0]
     assert waiting_steps(fresh(round_))[0][0] == 3
+    # The step waits once per unit, but sending and initialling are one task each.
+    assert [task.code for task in selectors.task_list_for_viewer(
+        viewer=Viewer.for_user(org.kasubbid_data.user))] == ["send"]
+    assert [task.code for task in selectors.task_list_for_viewer(
+        viewer=Viewer.for_user(org.kasubbag_planning.user))] == ["initial"]
     services.disposition_initial(user=org.kasubbag_planning.user, round_=round_,
                                  expected_version=fresh(round_).version)
     with pytest.raises(PermissionDenied):
