@@ -1,9 +1,11 @@
-"""The demo catalogue: a Renstra 2021–2026 for a regional planning agency (Bappeda & Litbang).
+"""The demo catalogues: a Renstra 2021–2026 for a regional planning agency (Bappeda & Litbang)
+and a small one for a communications, informatics and statistics agency (Diskominfo).
 
-The indicators and their values are realistic but fictional. The catalogue goes in through the
+The indicators and their values are realistic but fictional. Each catalogue goes in through the
 same workbook import an agency uses, so the demo also proves the import.
 """
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -20,9 +22,34 @@ from .services import catalogue_import
 START_YEAR, END_YEAR = 2021, 2026
 BASELINE_YEAR = 2020
 PK_YEARS = (2025, 2026)
-UNIT_CODES = ("sekretariat", "bidang-p2ep", "bidang-ppm", "bidang-ekonomi", "bidang-litbang")
 
-GOALS = {
+
+@dataclass(frozen=True)
+class DemoCatalogue:
+    """An agency's demo Renstra. `indicators` rows: (code, name, unit of measure, data type,
+    decimals, polarity, aggregation, unit code, baseline 2020, Renstra targets 2021..2026 (a
+    "low–high" string is a range), IKU); an indicator "Ix.y.z" belongs to objective "Sx.y".
+    `pk_different`: performance agreements that differ from the Renstra, by (code, year);
+    `quarter_targets`: the four quarters' targets (year to date for sum indicators)."""
+
+    unit_codes: tuple[str, ...]
+    goals: dict[str, str]
+    objectives: dict[str, tuple[str, str]]
+    indicators: list[tuple]
+    pk_different: dict[tuple[str, int], str] = field(default_factory=dict)
+    quarter_targets: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
+
+
+P, N = Polarity.POSITIVE, Polarity.NEGATIVE
+SUM, LAST, AVG = Aggregation.SUM, Aggregation.LAST, Aggregation.AVERAGE
+PCT, NUM, IDX, CUR = DataType.PERCENT, DataType.NUMBER, DataType.INDEX, DataType.CURRENCY
+
+# -- Bappeda & Litbang ------------------------------------------------------------------------
+
+BAPPEDA_UNITS = ("sekretariat", "bidang-p2ep", "bidang-ppm", "bidang-ekonomi",
+                 "bidang-litbang")
+
+BAPPEDA_GOALS = {
     "T1": "Meningkatnya kualitas perencanaan pembangunan daerah yang partisipatif dan "
           "terintegrasi",
     "T2": "Meningkatnya efektivitas pengendalian dan evaluasi pembangunan daerah",
@@ -31,7 +58,7 @@ GOALS = {
     "T5": "Meningkatnya pemanfaatan hasil penelitian, pengembangan dan inovasi daerah",
     "T6": "Meningkatnya akuntabilitas kinerja dan kualitas pelayanan internal perangkat daerah",
 }
-OBJECTIVES = {
+BAPPEDA_OBJECTIVES = {
     "S1.1": ("T1", "Meningkatnya kualitas dan ketepatan waktu dokumen perencanaan pembangunan "
                    "daerah"),
     "S1.2": ("T1", "Meningkatnya keselarasan perencanaan dan penganggaran pembangunan daerah"),
@@ -48,13 +75,7 @@ OBJECTIVES = {
     "S6.2": ("T6", "Meningkatnya kualitas pelayanan administrasi dan sumber daya aparatur"),
 }
 
-P, N = Polarity.POSITIVE, Polarity.NEGATIVE
-SUM, LAST, AVG = Aggregation.SUM, Aggregation.LAST, Aggregation.AVERAGE
-PCT, NUM, IDX, CUR = DataType.PERCENT, DataType.NUMBER, DataType.INDEX, DataType.CURRENCY
-
-# (code, name, unit of measure, data type, decimals, polarity, aggregation, unit code,
-#  baseline 2020, Renstra targets 2021..2026 (a "low–high" string is a range), IKU)
-INDICATORS = [
+BAPPEDA_INDICATORS = [
     ("I1.1.1", "Persentase dokumen perencanaan yang ditetapkan tepat waktu", "%", PCT, 2, P,
      LAST, "bidang-p2ep", "80", ["85", "87.5", "90", "92.5", "95", "100"], True),
     ("I1.1.2", "Jumlah dokumen perencanaan yang disusun", "dokumen", NUM, 0, P, SUM,
@@ -139,10 +160,11 @@ INDICATORS = [
 ]
 
 # Performance agreements that differ from the Renstra (the head agreed a stretch target).
-PK_DIFFERENT = {("I1.2.2", 2025): "44", ("I3.1.1", 2025): "7.3", ("I5.2.1", 2026): "42"}
+BAPPEDA_PK_DIFFERENT = {("I1.2.2", 2025): "44", ("I3.1.1", 2025): "7.3",
+                        ("I5.2.1", 2026): "42"}
 
 # Quarter targets (year to date for sum indicators), from the agency's action plan.
-QUARTER_TARGETS = {
+BAPPEDA_QUARTER_TARGETS = {
     ("I1.1.2", 2025): ("1", "3", "4", "6"),
     ("I2.1.2", 2025): ("1", "3", "4", "6"),
     ("I5.1.2", 2025): ("1", "2", "4", "6"),
@@ -151,52 +173,97 @@ QUARTER_TARGETS = {
     ("I6.1.2", 2026): ("20", "45", "70", "96"),
 }
 
+BAPPEDA = DemoCatalogue(BAPPEDA_UNITS, BAPPEDA_GOALS, BAPPEDA_OBJECTIVES, BAPPEDA_INDICATORS,
+                        BAPPEDA_PK_DIFFERENT, BAPPEDA_QUARTER_TARGETS)
+
+# -- Diskominfo -------------------------------------------------------------------------------
+
+KOMINFO = DemoCatalogue(
+    unit_codes=("sekretariat", "bidang-statistik"),
+    goals={
+        "T1": "Meningkatnya tata kelola pemerintahan berbasis elektronik dan kualitas "
+              "pelayanan informasi publik",
+        "T2": "Meningkatnya ketersediaan data statistik sektoral dan keamanan informasi "
+              "pemerintah daerah",
+    },
+    objectives={
+        "S1.1": ("T1", "Meningkatnya penerapan Sistem Pemerintahan Berbasis Elektronik (SPBE) "
+                       "di perangkat daerah"),
+        "S1.2": ("T1", "Meningkatnya kualitas penanganan pengaduan masyarakat"),
+        "S2.1": ("T2", "Meningkatnya ketersediaan dan pemanfaatan data statistik sektoral"),
+        "S2.2": ("T2", "Meningkatnya keamanan informasi dan persandian pemerintah daerah"),
+    },
+    indicators=[
+        ("I1.1.1", "Persentase perangkat daerah yang menerapkan SPBE", "%", PCT, 2, P, LAST,
+         "sekretariat", "45", ["50", "60", "70", "80", "90", "100"], True),
+        ("I1.2.1", "Persentase pengaduan masyarakat yang ditindaklanjuti", "%", PCT, 2, P,
+         LAST, "sekretariat", "72", ["75", "80", "85", "90", "95", "100"], True),
+        ("I1.2.2", "Rata-rata waktu tindak lanjut pengaduan masyarakat", "hari", NUM, 1, N,
+         AVG, "sekretariat", "9.5", ["9", "8", "7", "6", "5.5", "5"], False),
+        ("I2.1.1", "Jumlah data sektoral yang dipublikasikan di portal Satu Data", "dataset",
+         NUM, 0, P, SUM, "bidang-statistik", "120",
+         ["150", "200", "250", "300", "350", "400"], True),
+        ("I2.2.1", "Indeks keamanan informasi (Indeks KAMI)", "skor", IDX, 0, P, LAST,
+         "bidang-statistik", "310", ["330", "360", "390", "420", "450", "480"], False),
+        ("I2.2.2", "Persentase perangkat daerah yang menggunakan sertifikat elektronik", "%",
+         PCT, 2, P, LAST, "bidang-statistik", "20", ["30", "40", "55", "70", "85", "100"],
+         False),
+    ],
+    pk_different={("I2.2.1", 2026): "500"},
+    quarter_targets={
+        ("I2.1.1", 2025): ("60", "150", "250", "350"),
+        ("I2.1.1", 2026): ("70", "170", "280", "400"),
+    },
+)
+
 
 def _target(text: str) -> tuple[Decimal, Decimal | None]:
     low, _, high = text.partition("–")
     return Decimal(low), Decimal(high) if high else None
 
 
-def demo_rows() -> list[CatalogueRow]:
+def demo_rows(catalogue: DemoCatalogue = BAPPEDA) -> list[CatalogueRow]:
     rows = []
     for (code, name, measure, data_type, decimals, polarity, aggregation, unit_code, baseline,
-         targets, is_iku) in INDICATORS:
+         targets, is_iku) in catalogue.indicators:
         objective_code = "S" + code[1:].rsplit(".", 1)[0]
-        goal_code, objective_text = OBJECTIVES[objective_code]
+        goal_code, objective_text = catalogue.objectives[objective_code]
         year_targets = {}
         for year, text in zip(range(START_YEAR, END_YEAR + 1), targets, strict=True):
             renstra, renstra_max = _target(text)
             pk, pk_max = (None, None)
             if year in PK_YEARS:
-                pk, pk_max = _target(PK_DIFFERENT.get((code, year), text))
+                pk, pk_max = _target(catalogue.pk_different.get((code, year), text))
             year_targets[year] = YearTargets(renstra, renstra_max, pk, pk_max)
         rows.append(CatalogueRow(
-            goal_code=goal_code, goal_text=GOALS[goal_code], objective_code=objective_code,
-            objective_text=objective_text, code=code, name=name, unit_of_measure=measure,
-            data_type=data_type, decimals=decimals, polarity=polarity, aggregation=aggregation,
-            unit_code=unit_code, baseline=Decimal(baseline), baseline_year=BASELINE_YEAR,
-            is_iku=is_iku, targets=year_targets))
+            goal_code=goal_code, goal_text=catalogue.goals[goal_code],
+            objective_code=objective_code, objective_text=objective_text, code=code,
+            name=name, unit_of_measure=measure, data_type=data_type, decimals=decimals,
+            polarity=polarity, aggregation=aggregation, unit_code=unit_code,
+            baseline=Decimal(baseline), baseline_year=BASELINE_YEAR, is_iku=is_iku,
+            targets=year_targets))
     return rows
 
 
 @transaction.atomic
-def demo_catalogue(*, agency: Agency) -> RenstraPeriod:
-    """Create (or bring back to its demo state) the agency's Renstra 2021–2026 catalogue.
+def demo_catalogue(*, agency: Agency, catalogue: DemoCatalogue = BAPPEDA) -> RenstraPeriod:
+    """Create (or bring back to its demo state) the agency's Renstra 2021–2026 catalogue:
+    `catalogue`, the demo Bappeda's unless another is given.
 
-    Needs the reporting units of the demo Bappeda (`UNIT_CODES`). Running it again changes
-    nothing."""
-    found = set(Unit.objects.filter(agency=agency, code__in=UNIT_CODES,
+    Needs the catalogue's reporting units (`unit_codes`). Running it again changes nothing."""
+    found = set(Unit.objects.filter(agency=agency, code__in=catalogue.unit_codes,
                                     kind__in=REPORTING_UNIT_KINDS).values_list("code", flat=True))
-    missing = sorted(set(UNIT_CODES) - found)
+    missing = sorted(set(catalogue.unit_codes) - found)
     if missing:
         raise DomainError(f"The demo catalogue needs the reporting units {', '.join(missing)}.",
                           code="demo_units_missing")
     period, _created = RenstraPeriod.objects.get_or_create(
         agency=agency, start_year=START_YEAR, end_year=END_YEAR,
         defaults={"name": f"Renstra {agency.short_name} {START_YEAR}–{END_YEAR}"})
-    catalogue_import(agency=agency, period=period, file=write_workbook(period, demo_rows()),
+    catalogue_import(agency=agency, period=period,
+                     file=write_workbook(period, demo_rows(catalogue)),
                      source_name="demo catalogue")
-    for (code, year), quarters in QUARTER_TARGETS.items():
+    for (code, year), quarters in catalogue.quarter_targets.items():
         target = IndicatorYearTarget.objects.get(indicator__period=period,
                                                  indicator__code=code, year=year)
         wanted = [Decimal(value) for value in quarters]

@@ -1,9 +1,13 @@
 """The demo agencies: Bappeda & Litbang Kabupaten Banggai (every post the SOP names) and a
-smaller second agency that shows agencies are kept apart. All people are fictional."""
+smaller second agency that shows agencies are kept apart and run procedures of their own. All
+people are fictional."""
+
+from kinerja.catalogue import demo as catalogues
 
 # Unit: (code, name, kind, parent code, function tags)
 # Person: (username, title prefix, name, title suffix, NIP | "pppk:NUMBER" | "", rank,
 #          unit code, position kind, position title, acting "" | "plt" | "plh")
+# "sop": the agency's SOP, a file of kinerja/sops/data; "catalogue": its demo Renstra.
 
 BAPPEDA = {
     "code": "bappeda-banggai",
@@ -101,7 +105,8 @@ BAPPEDA = {
          "subbid-penelitian", "staff", "Pranata Komputer (PPPK)", ""),
     ],
     "admins": ["admin.bappeda"],
-    "catalogue": True,
+    "sop": "sop-mekanisme-pengumpulan-data-kinerja.yaml",
+    "catalogue": catalogues.BAPPEDA,
 }
 
 KOMINFO = {
@@ -138,25 +143,10 @@ KOMINFO = {
          "subbag-program", "staff", "Pengelola Keuangan", ""),
     ],
     "admins": [],
-    # The second agency runs the same procedure under its own SOP document.
-    "sop_replacements": [
-        ('number: "207/050/01/Bappeda & Litbang"', 'number: "045/DISKOMINFO/SOP/2021"'),
-        ("agency_name: Badan Perencanaan Pembangunan, Penelitian dan Pengembangan Daerah "
-         "Kab. Banggai", "agency_name: Dinas Komunikasi, Informatika, Statistik dan "
-         "Persandian Kab. Banggai"),
-        ("made: 2020-02-05", "made: 2021-03-01"),
-        ("position: Kepala Bappeda & Litbang Kabupaten Banggai",
-         "position: Kepala Dinas Komunikasi, Informatika, Statistik dan Persandian"),
-        ("name: MOH. RAMLI TONGKO, S.Sos, ST., M.Si", "name: RAMLI SALEH, S.Sos., M.Si."),
-        ("rank: Pembina Utama Muda, IV/c", "rank: Pembina Tingkat I, IV/b"),
-        ('nip: "196908151998031008"', 'nip: "197201101998031007"'),
-        ("label: Kepala Bappeda & Litbang", "label: Kepala Dinas"),
-        ("responsible_for_product: Kepala Bappeda dan Litbang",
-         "responsible_for_product: Kepala Dinas Kominfo"),
-        ("responsible_for_activity: Kasubbag Perencanaan Bappeda dan Litbang",
-         "responsible_for_activity: Kasubbag Program dan Keuangan"),
-        ("scope: Bappeda dan Litbang Kab. Banggai", "scope: Diskominfo Kab. Banggai"),
-    ],
+    # Its own, shorter procedure: no meeting, no unit recap, no hand-over, and nobody
+    # initials the disposition after the secretary (the SOP's recording section).
+    "sop": "sop-pengumpulan-data-ringkas.yaml",
+    "catalogue": catalogues.KOMINFO,
 }
 
 DEMO_AGENCIES = [BAPPEDA, KOMINFO]

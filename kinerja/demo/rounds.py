@@ -7,7 +7,8 @@ Each round happened in its own time (kinerja/demo/timeline.py): every step runs 
 clock moved to the step's working moment (kinerja/demo/clock.py), so its execution, signatures,
 documents and audit events carry that moment, its agenda number comes from that year's counter,
 and the figures are the services' own. A round is a script of acts, each some working minutes
-after the one before, spread over the round's window.
+after the one before, spread over the round's window; the script follows the agency's own SOP
+(`Procedure`, `Acts`): a step the SOP lacks has no act.
 
 Every value is near its target (`plausible_value`), so none breaks a plausibility rule of
 docs/domain.md §10; kinerja/demo/tests/test_demo.py checks it."""
@@ -15,7 +16,7 @@ docs/domain.md §10; kinerja/demo/tests/test_demo.py checks it."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -28,7 +29,7 @@ from kinerja.collection import services
 from kinerja.collection.models import Round, Track
 from kinerja.collection.services import ValueEntry
 from kinerja.organisation.models import Agency, Capacity, Person, PositionHolding, Unit
-from kinerja.sops.models import Sop
+from kinerja.sops.models import Sop, SopVersion
 from kinerja.worktime.calendar import Calendar
 
 from . import clock, timeline
@@ -51,7 +52,6 @@ class Cast:
             self.by_kind.setdefault(holding.position.kind, []).append(holding)
         self.head = self.one("head")
         self.secretary = self.one("secretary")
-        self.planning_head = self.one("subsection_head", "planning")
         self.data_head = self.one("subdivision_head", "data")
         self.data_staff = self.one("staff", "data")
 
@@ -123,41 +123,112 @@ class Act:
     track: int | None = None
 
 
-# Steps 1–4 on the first day, within the SOP's time standards: the head signs the disposition,
-# the secretary forwards it, the planning head initials it, the data subsection makes and sends
-# the format, and the meeting is held and its minutes recorded.
-OPENING = (Act("draft", 0), Act("sign", 12), Act("forward", 5), Act("initial", 6),
-           Act("format", 7), Act("format_finalise", 10), Act("format_send", 10),
-           Act("meeting", 30), Act("meeting_record", 20))
+@dataclass(frozen=True)
+class Procedure:
+    """What the script follows of an SOP: its steps' kinds in their order, and whether someone
+    initials the disposition after the secretary (`SopVersion.further_initials`)."""
+
+    kinds: tuple[str, ...]
+    initials: bool
+
+    @classmethod
+    def of(cls, version: SopVersion) -> Procedure:
+        return cls(tuple(version.steps.order_by("number").values_list("kind", flat=True)),
+                   bool(version.further_initials()))
 
 
-def unit_acts(track: int, names: tuple[str, ...]) -> list[Act]:
-    """A unit's acts one after the other: its staff fill in (steps 5–6), its head validates
-    and hands over, the data subsection acknowledges (steps 7–8)."""
-    gaps = {"values": 50, "complete": 20, "submit": 15, "approve": 40, "handover": 8,
-            "acknowledge": 6}
-    return [Act(name, gaps[name], track) for name in names]
+# The acts that run a step of each kind (docs/sop-contract.md, "The kinds"), with their gaps,
+# within the SOP's time standards. The seed's steps 1–4 take the first day: the head signs the
+# disposition, the secretary forwards it, the planning head initials it, the data subsection
+# makes and sends the format, and the meeting is held and its minutes recorded.
+ROUND_ACTS = {
+    "disposition": (("draft", 0), ("sign", 12)),
+    "forwarding": (("forward", 5),),
+    "data_request_format": (("format", 7), ("format_finalise", 10)),
+    "sending": (("format_send", 10),),
+    "meeting": (("meeting", 30), ("meeting_record", 20)),
+    "agency_recap": (("finalise", 240),),
+}
+INITIALS = ("initial", 6)
+# A unit's acts: its staff fill in (the seed's steps 5–6), its head validates and hands over,
+# the data subsection acknowledges (steps 7–8).
+UNIT_ACTS = {
+    "data_entry": (("values", 50), ("complete", 20)),
+    "unit_recap": (("submit", 15),),
+    "validation": (("approve", 40),),
+    "handover": (("handover", 8), ("acknowledge", 6)),
+}
+# The unit steps from which the unit's data is checked rather than filled in.
+CHECKING_KINDS = ("validation", "handover")
 
 
-FILLING = ("values", "complete", "submit")
-HANDING_OVER = ("approve", "handover", "acknowledge")
+@dataclass(frozen=True)
+class Acts:
+    """A procedure's acts: before the units' (`opening`), each unit's filling in and checking
+    (without their track), and after them (`closing`)."""
+
+    opening: tuple[Act, ...]
+    filling: tuple[Act, ...]
+    checking: tuple[Act, ...]
+    closing: tuple[Act, ...]
+
+    @classmethod
+    def of(cls, procedure: Procedure) -> Acts:
+        phases: dict[str, list[Act]] = {"opening": [], "filling": [], "checking": [],
+                                        "closing": []}
+        # Without a format step of its own, the forwarding's receiver builds the format.
+        format_step = "data_request_format" in procedure.kinds
+        for kind in procedure.kinds:
+            if kind in UNIT_ACTS:
+                checking = bool(phases["checking"]) or kind in CHECKING_KINDS
+                phases["checking" if checking else "filling"] += [
+                    Act(name, gap) for name, gap in UNIT_ACTS[kind]]
+                continue
+            if kind not in ROUND_ACTS:
+                raise ValueError(f"the demo cannot play a step of kind {kind!r}")
+            acts = list(ROUND_ACTS[kind])
+            if kind == "forwarding":
+                acts += [INITIALS] if procedure.initials else []
+                acts += [] if format_step else list(ROUND_ACTS["data_request_format"])
+            # The sending is per unit, but one act sends every unit its part.
+            phase = "closing" if phases["filling"] else "opening"
+            phases[phase] += [Act(name, gap) for name, gap in acts]
+        return cls(**{name: tuple(acts) for name, acts in phases.items()})
 
 
-def finished_script(track_count: int) -> list[Act]:
-    """Every unit fills in; then every head validates and hands over; then the recap."""
-    acts = list(OPENING)
+def on_track(acts: tuple[Act, ...], track: int) -> list[Act]:
+    return [replace(act, track=track) for act in acts]
+
+
+def finished_script(procedure: Procedure, track_count: int) -> list[Act]:
+    """Every unit fills in; then every unit's data is checked (validated, handed over and
+    acknowledged, as far as the SOP goes); then the recap."""
+    acts = Acts.of(procedure)
+    script = list(acts.opening)
     for track in range(track_count):
-        acts += unit_acts(track, FILLING)
+        script += on_track(acts.filling, track)
     for track in range(track_count):
-        acts += unit_acts(track, HANDING_OVER)
-    return [*acts, Act("finalise", 240)]
+        script += on_track(acts.checking, track)
+    return [*script, *acts.closing]
 
 
-def current_script() -> list[Act]:
-    """This quarter's round at data entry: one unit validated (its hand-over waits), one
-    waiting for its Kabid, one with its values saved but not yet marked as filled in."""
-    return [*OPENING, *unit_acts(0, FILLING), *unit_acts(1, FILLING),
-            *unit_acts(0, ("approve",)), *unit_acts(2, ("values",))]
+def current_script(procedure: Procedure, track_count: int) -> list[Act]:
+    """This quarter's round at data entry: one unit validated (the seed's hand-over then
+    waits), one waiting for its Kabid, one with its values saved but not yet marked as filled
+    in; with fewer units, the later of these."""
+    acts = Acts.of(procedure)
+    states = ("validated", "filled", "saving")[max(0, 3 - track_count):]
+    script = list(acts.opening)
+    for track, state in enumerate(states):
+        if state != "saving":
+            script += on_track(acts.filling, track)
+    for track, state in enumerate(states):
+        if state == "validated":
+            script += on_track(acts.checking[:1], track)
+    for track, state in enumerate(states):
+        if state == "saving":
+            script += on_track(acts.filling[:1], track)
+    return script
 
 
 class RoundBuilder:
@@ -225,8 +296,12 @@ class RoundBuilder:
                                      expected_version=self.version())
 
     def initial(self, moment: datetime, track: None) -> None:
-        services.disposition_initial(user=self.cast.planning_head.user, round_=self.round_,
-                                     expected_version=self.version())
+        """Whoever the SOP's recording names after the secretary initials (the seed's
+        Kasubbag Perencanaan)."""
+        for initialler in self.round_.sop_version.further_initials():
+            person = self.cast.one(initialler.position, initialler.unit_function)
+            services.disposition_initial(user=person.user, round_=self.round_,
+                                         expected_version=self.version())
 
     def format(self, moment: datetime, track: None) -> None:
         services.format_create(user=self.cast.data_head.user, round_=self.round_,
@@ -250,7 +325,7 @@ class RoundBuilder:
                     *(cast.head_of(t) for t in self.round_.tracks.all())]
         services.meeting_record(
             user=cast.data_head.user, round_=self.round_, held_at=self.held_at,
-            place="Ruang Rapat Bappeda & Litbang", invitees=invitees, attendees=invitees,
+            place=f"Ruang Rapat {self.agency.short_name}", invitees=invitees, attendees=invitees,
             minutes="Format permintaan data dibahas bersama para Kepala Bidang dan Subbidang "
                     "Data.",
             decisions="Data diserahkan paling lambat sesuai batas waktu format.",
@@ -275,8 +350,17 @@ class RoundBuilder:
                                    expected_version=track.version)
 
     def approve(self, moment: datetime, track: Track) -> None:
-        services.unit_recap_approve(user=self.cast.head_of(track).user, track=track,
+        services.unit_recap_approve(user=self.validator(track).user, track=track,
                                     expected_version=track.version)
+
+    def validator(self, track: Track) -> Person:
+        """The actor of the validation that waits on the track: the unit's head, or the level
+        the SOP names (a second level's Sekretaris)."""
+        step = services.waiting_executions(self.round_).get(
+            track=track, step__kind="validation").step
+        if step.actor_position == "unit_head":
+            return self.cast.head_of(track)
+        return self.cast.one(step.actor_position, step.actor_unit_function)
 
     def handover(self, moment: datetime, track: Track) -> None:
         services.handover_submit(user=self.cast.head_of(track).user, track=track,
@@ -297,16 +381,21 @@ def look_back(year: int, quarter: int) -> list[tuple[int, int]]:
     return [previous, (year - 1, quarter)]
 
 
-def reporting_unit_count(agency: Agency) -> int:
-    """The units that get a track (`collection.engine.reporting_units`)."""
-    return Unit.objects.filter(agency=agency, kind__in=["secretariat", "division"]).count()
+def reporting_unit_count(agency: Agency, year: int) -> int:
+    """The units that get a track in a round of the year: those responsible for an indicator
+    of the year's catalogue, which the format asks of them (`format_create`,
+    `collection.engine.reporting_units`)."""
+    return Unit.objects.filter(agency=agency, indicators__period__start_year__lte=year,
+                               indicators__period__end_year__gte=year).distinct().count()
 
 
 def demo_rounds(agency: Agency) -> None:
+    """The agency's rounds, each played through the services on the agency's own SOP."""
     if Round.objects.filter(agency=agency).exists():
         return
     cast = Cast(agency)
     calendar = Calendar.load(agency)
+    procedure = Procedure.of(Sop.objects.filter(agency=agency).first().current_version)
     build = clock.real_now()
     year, quarter = demo_period(agency)
     # The year's collection that fed last year's LKjIP, and the rounds this quarter's looks
@@ -315,9 +404,10 @@ def demo_rounds(agency: Agency) -> None:
     # two begin together), so the agenda numbers follow the dates.
     finished = [(year - 1, "Y"), *((y, f"Q{q}") for y, q in look_back(year, quarter))]
     plays = [(timeline.finished_window(calendar, y, p, build), y, p,
-              finished_script(reporting_unit_count(agency))) for y, p in finished]
+              finished_script(procedure, reporting_unit_count(agency, y)))
+             for y, p in finished]
     # This quarter's round ends just before the build: its open steps were given just now.
-    script = current_script()
+    script = current_script(procedure, reporting_unit_count(agency, year))
     plays.append((timeline.current_window(calendar, build, sum(act.gap for act in script)),
                   year, f"Q{quarter}", script))
     for window, round_year, period, script in sorted(plays, key=lambda play: play[0].start):

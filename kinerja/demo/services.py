@@ -28,7 +28,8 @@ from . import clock, timeline
 from .data import DEMO_AGENCIES
 from .rounds import demo_rounds
 
-SEED_SOP = Path(settings.BASE_DIR) / "kinerja/sops/data/sop-mekanisme-pengumpulan-data-kinerja.yaml"
+SOP_DIR = Path(settings.BASE_DIR) / "kinerja/sops/data"
+SEED_SOP = SOP_DIR / "sop-mekanisme-pengumpulan-data-kinerja.yaml"
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def require_demo_mode() -> None:
 
 @transaction.atomic
 def demo_setup() -> list[DemoAccount]:
-    """Create (or bring back to their demo state) the demo agencies, people and SOP."""
+    """Create (or bring back to their demo state) the demo agencies, their people, SOPs and
+    catalogues, and play their rounds (once: rounds already there are kept)."""
     require_demo_mode()
     today = timezone.localdate()
     # The people, SOP and catalogue were there before the demo's first round: set up at a
@@ -60,14 +62,12 @@ def demo_setup() -> list[DemoAccount]:
         agencies = []
         for spec in DEMO_AGENCIES:
             agency = _agency(spec, tags, today)
-            sop_load(agency=agency, text=sop_text_for(spec), source_name=SEED_SOP.name)
+            sop_load(agency=agency, text=sop_text_for(spec), source_name=spec["sop"])
             _document_settings(agency, spec)
-            if spec.get("catalogue"):
-                demo_catalogue(agency=agency)
-            agencies.append((agency, spec))
-    for agency, spec in agencies:
-        if spec.get("catalogue"):
-            demo_rounds(agency)
+            demo_catalogue(agency=agency, catalogue=spec["catalogue"])
+            agencies.append(agency)
+    for agency in agencies:
+        demo_rounds(agency)
     return demo_accounts()
 
 
@@ -90,13 +90,8 @@ def _document_settings(agency: Agency, spec: dict) -> None:
 
 
 def sop_text_for(spec: dict) -> str:
-    """The seed SOP as the agency's own: its number, approver and names put in."""
-    text = SEED_SOP.read_text(encoding="utf-8")
-    for old, new in spec.get("sop_replacements", ()):
-        if old not in text:
-            raise ValueError(f"the seed SOP no longer says {old!r}")
-        text = text.replace(old, new)
-    return text
+    """The agency's own SOP file, as it is loaded."""
+    return (SOP_DIR / spec["sop"]).read_text(encoding="utf-8")
 
 
 def _agency(spec: dict, tags: dict, today: date) -> Agency:

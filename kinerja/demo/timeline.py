@@ -9,8 +9,9 @@ very first days after a period has no room for that: the round then ran in the l
 days before the build day, still in the past.
 
 The year's round starts before the fourth quarter's: its format is sent before any quarter of
-that year is acknowledged, so it is not pre-filled from a lone fourth quarter (the demo has no
-earlier quarters of that year) and its figures are the demo's own.
+that year is final (acknowledged, or validated where the SOP has no hand-over), so it is not
+pre-filled from a lone fourth quarter (the demo has no earlier quarters of that year) and its
+figures are the demo's own.
 
 The current round's steps follow each other in the same way up to the latest working moment
 before the build: its open steps were given just now.
