@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "kinerja.api",
     "kinerja.demo",
     "kinerja.operations",
+    "kinerja.portal",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
-                "kinerja.core.context_processors.navigation",
+                "kinerja.portal.context_processors.navigation",
             ],
         },
     }

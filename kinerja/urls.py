@@ -20,5 +20,5 @@ urlpatterns = [
     path("documents/", include("kinerja.documents.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("", include("kinerja.core.urls")),
+    path("", include("kinerja.portal.urls")),
 ]

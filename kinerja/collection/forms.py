@@ -12,8 +12,9 @@ from kinerja.core.text import MINUTES_MAX_LENGTH, REASON_MAX_LENGTH, normalise_t
 from kinerja.organisation.models import Person
 from kinerja.sops.models import Sop
 
-from .models import Disposition, Meeting, Period, Security, Speed
-from .services import ValueEntry
+from .excel import MAX_UPLOAD_BYTES
+from .models import Disposition, IndicatorValue, Meeting, Period, Security, Speed
+from .services import ValueEntry, current_format
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"},
@@ -339,3 +340,122 @@ class TypedValues:
                 explanation=row.explanation, change_reason=row.reason,
                 expected_version=version, confirm_implausible=row.confirm))
         return entries
+
+
+# -- the unit page's actions (track_views.py), besides the data-entry form ---------------------
+# The templates write these fields by hand (track_detail.html): the names are theirs.
+
+INCOMPLETE = _("The form was incomplete. Reload the page and try again.")
+COMMENT = "comment-"  # + the indicator's id: a comment of the return form
+
+
+def form_errors(form: forms.Form) -> list[str]:
+    """Each error of a refused form as one message, after its field's label (a form-wide
+    error, or a field without a label, as it is)."""
+    shown = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        shown += [f"{label}: {error}" if label else error for error in errors]
+    return shown
+
+
+class TrackForm(BootstrapMixin, forms.Form):
+    """A form posted from a unit's page: it knows the track it acts on."""
+
+    def __init__(self, *args, track, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.track = track
+
+
+class TrackActionForm(TrackForm):
+    """An action that moves the unit's work carries the version of the track the page showed,
+    so a stale page is refused; a form without it was not posted by the page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
+        "required": INCOMPLETE, "invalid": INCOMPLETE, "min_value": INCOMPLETE})
+
+
+class ApproveForm(TrackActionForm):
+    note = TextField(label=_("Note"), required=False, max_length=REASON_MAX_LENGTH)
+
+
+class ReturnForm(TrackActionForm):
+    """The unit head returns the recap to data entry: the reason (the service says it is
+    required, as it does for the API) and a comment per indicator of the unit's format,
+    posted as `comment-<indicator id>`."""
+
+    reason = TextField(label=_("Reason"), required=False, max_length=REASON_MAX_LENGTH,
+                       widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, track, **kwargs):
+        super().__init__(*args, track=track, **kwargs)
+        data_format = current_format(track.round)
+        items = (data_format.items.filter(unit_id=track.unit_id).select_related("indicator")
+                 if data_format is not None else [])
+        for item in items:
+            self.fields[f"{COMMENT}{item.indicator_id}"] = TextField(
+                label=f"{item.indicator.code} {item.indicator.name}", required=False,
+                max_length=REASON_MAX_LENGTH)
+
+    def clean(self):
+        cleaned = super().clean()
+        # A comment the page did not offer (another unit's indicator, a garbled key) is not
+        # dropped silently: the unit head would believe it was sent.
+        if any(key.startswith(COMMENT) and key not in self.fields for key in self.data):
+            raise forms.ValidationError(
+                gettext("Comments can only be given on this unit's indicators."),
+                code="invalid_comment")
+        return cleaned
+
+    def comments(self) -> dict[int, str]:
+        """{indicator id: comment} of the comments written."""
+        return {int(name.removeprefix(COMMENT)): text
+                for name, text in self.cleaned_data.items()
+                if name.startswith(COMMENT) and text}
+
+
+class HandoverReturnForm(TrackActionForm):
+    """The data subsection returns the hand-over to the unit head, with the reason (required
+    by the service)."""
+
+    reason = TextField(label=_("Reason"), required=False, max_length=REASON_MAX_LENGTH,
+                       widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvidenceForm(TrackForm):
+    """A file for one of the unit's values. The indicator must be one of the track's with a
+    value; anything else posted (text, a sign, a number beyond a database id) is refused with
+    the same message as a missing file, never a server error."""
+
+    indicator = forms.CharField(label=_("Evidence for"), required=False)
+    # An empty file goes on to the service, which names the types it takes.
+    file = forms.FileField(label=_("File"), required=False, allow_empty_file=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        indicator_id = posted_id(cleaned.get("indicator"))
+        value = (IndicatorValue.objects.filter(track=self.track, indicator_id=indicator_id)
+                 .select_related("indicator", "track").first()
+                 if indicator_id is not None else None)
+        if value is None or cleaned.get("file") is None:
+            raise forms.ValidationError(
+                gettext("Choose a file for an indicator that has a value."))
+        cleaned["value"] = value
+        return cleaned
+
+
+class WorkbookUploadForm(TrackForm):
+    """The unit's filled-in format (.xlsx), within the upload's size limit."""
+
+    file = forms.FileField(label=_("File"), required=False, allow_empty_file=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            raise forms.ValidationError(
+                gettext("Choose the filled-in format (.xlsx) to upload."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(gettext("The file is larger than %(size)d MB.")
+                                        % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return cleaned

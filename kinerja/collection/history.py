@@ -18,12 +18,19 @@ number of events (the round's tracks, SOP steps, the page's indicators, document
 fetched once).
 
 Filters (unit, step, person) accept only what the reader may see; anything else is no filter.
+
+The apps above collection (docs/architecture.md, "The layer rule": collection never imports
+them) tell their own events through `register`: a sentence, a builder, and hooks that fetch
+their objects in bulk, so that their events cost the same bounded queries. The documents app
+registers "document issued" and "hardcopy filed" this way (documents/history.py, from its
+AppConfig.ready).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -35,7 +42,6 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
@@ -120,11 +126,7 @@ SENTENCES = {
     "round.reopened": gettext_lazy("%(person)s reopened the round %(round)s"),
     "round.cancelled": gettext_lazy("%(person)s cancelled the round %(round)s"),
     "disposition.deleted": gettext_lazy("%(person)s deleted draft disposition %(agenda)s"),
-    # documents
-    "document.issued": gettext_lazy("The document “%(title)s” was issued with its electronic "
-                                    "signature"),
-    "document.hardcopy_recorded": gettext_lazy("%(person)s recorded where the signed paper "
-                                               "of “%(title)s” is filed"),
+    # the documents' own: registered by documents/history.py (see `register`)
     # outside a round (the same sentences serve any list of events)
     "sop.loaded": gettext_lazy("%(person)s loaded a new version of the SOP"),
     "person.login_created": gettext_lazy("%(person)s created a log-in for %(object)s"),
@@ -134,6 +136,8 @@ SENTENCES = {
     "api_token.created": gettext_lazy("%(person)s created the API token “%(object)s”"),
     "api_token.revoked": gettext_lazy("%(person)s revoked the API token “%(object)s”"),
 }
+# collection's own actions, which no other app may register (`register`).
+OWN_ACTIONS = frozenset(SENTENCES)
 VERSION_SENTENCE = gettext_lazy("Old version of %(object)s")
 CHANGE_SENTENCES = {
     "created": gettext_lazy("%(person)s created %(object)s"),
@@ -152,7 +156,11 @@ STEP_OF_ACTION = {
     "format.changed": StepKind.FORWARDING,
     "round.reopened": StepKind.AGENCY_RECAP,
 }
-HARDCOPY = "document.hardcopy_recorded"
+# Registered by the apps above collection (`register`): action → its objects by id, fetched
+# once per page; action → the step of each object of the round, for events written without
+# their step number.
+LOADERS: dict[str, Callable[[set[int]], dict[int, Any]]] = {}
+OBJECT_STEPS: dict[str, Callable[[Round], QuerySet]] = {}
 
 
 def has_sentence(code: str) -> bool:
@@ -261,6 +269,7 @@ class _Round:
         for step in sorted(self.steps.values(), key=lambda s: s.number):
             self.step_of_kind.setdefault(step.kind, step.number)
         self.visible = visible_events(viewer=viewer, round_=round_, tracks=self.tracks)
+        self._object_steps: dict[str, dict[str, int]] = {}
 
     def step_label(self, number: int | None) -> str:
         step = self.steps.get(number)
@@ -270,24 +279,23 @@ class _Round:
         return [action for action, kind in STEP_OF_ACTION.items()
                 if self.step_of_kind.get(kind) == number]
 
-    def hardcopy_steps(self) -> dict[str, int]:
-        """Hardcopy id (as the event's object id) → the step of its document."""
-        from kinerja.documents.models import Hardcopy
-
-        return {str(pk): number for pk, number in Hardcopy.objects.filter(
-            document__round=self.round).values_list("pk", "document__execution__step__number")}
+    def object_steps(self, action: str) -> dict[str, int]:
+        """The registered action's objects of the round (by the event's object id) → their
+        step; one query per action and round, kept for the page's events."""
+        if action not in self._object_steps:
+            self._object_steps[action] = dict(
+                OBJECT_STEPS[action](self.round).values_list("key", "number"))
+        return self._object_steps[action]
 
     def step_q(self, number: int) -> Q:
-        from kinerja.documents.models import Hardcopy
-
         rule = Q(step=number)
         inferred = self.inferred_actions(number)
         if inferred:
             rule |= Q(step__isnull=True, action__in=inferred)
-        hardcopies = (Hardcopy.objects.filter(document__round=self.round,
-                                              document__execution__step__number=number)
-                      .annotate(key=Cast("pk", models.CharField())).values("key"))
-        return rule | Q(step__isnull=True, action=HARDCOPY, object_id__in=hardcopies)
+        for action, steps in OBJECT_STEPS.items():
+            keys = steps(self.round).filter(number=number).values("key")
+            rule |= Q(step__isnull=True, action=action, object_id__in=keys)
+        return rule
 
     def options(self):
         """(units, steps, people) the person may filter by: those of the events they see."""
@@ -303,8 +311,8 @@ class _Round:
         for step, action, _t, _u in found:
             if step is None and action in STEP_OF_ACTION:
                 numbers.add(self.step_of_kind.get(STEP_OF_ACTION[action]))
-        if any(action == HARDCOPY for _s, action, _t, _u in found):
-            numbers |= set(self.hardcopy_steps().values())
+        for action in sorted(OBJECT_STEPS.keys() & {action for _s, action, _t, _u in found}):
+            numbers |= set(self.object_steps(action).values())
         steps = [(number, f"{number}. {Truncator(self.step_label(number)).chars(60)}")
                  for number in sorted(n for n in numbers if n in self.steps)]
         actor_ids = {actor_id for _s, _a, _t, actor_id in found if actor_id is not None}
@@ -404,7 +412,6 @@ class _Page:
 
     def __init__(self, context: _Round, events: list[AuditEvent]):
         from kinerja.catalogue.models import Indicator
-        from kinerja.documents.models import Document, Hardcopy
         from kinerja.organisation.models import PositionHolding
 
         self.context = context
@@ -417,11 +424,10 @@ class _Page:
             if actions & {"value.saved", "value.prefilled"} else {})
         self.evidence = (Evidence.objects.select_related("value__indicator").in_bulk(
             _ints(ids["collection.evidence"])) if "evidence.added" in actions else {})
-        self.documents = (Document.objects.in_bulk(_ints(ids["documents.document"]))
-                          if "document.issued" in actions else {})
-        self.hardcopies = (Hardcopy.objects.select_related("document__execution__step")
-                           .in_bulk(_ints(ids["documents.hardcopy"]))
-                           if HARDCOPY in actions else {})
+        # Each registered action's objects in one query, whatever the number of its events.
+        self.loaded = {action: LOADERS[action](_ints(event.object_id for event in events
+                                                     if event.action == action))
+                       for action in sorted(actions & LOADERS.keys())}
         self.dispositions = {}
         if any(action.startswith("disposition.") or action == "round.opened"
                for action in actions):
@@ -481,6 +487,10 @@ class _Page:
                                                                  "position__kind")):
                 self.holdings[holding.person_id].append(holding)
 
+    def object_of(self, event: AuditEvent) -> Any | None:
+        """The object of an event of a registered action with a loader, or None."""
+        return self.loaded.get(event.action, {}).get(_first_int(event.object_id))
+
     def position(self, event: AuditEvent, step: int | None) -> str:
         data = event.data if isinstance(event.data, dict) else {}
         if isinstance(data.get("acting_as"), str) and data["acting_as"]:
@@ -503,10 +513,8 @@ class _Page:
             return event.step
         if event.action in STEP_OF_ACTION:
             return self.context.step_of_kind.get(STEP_OF_ACTION[event.action])
-        if event.action == HARDCOPY:
-            hardcopy = self.hardcopies.get(_first_int(event.object_id))
-            if hardcopy is not None:
-                return hardcopy.document.execution.step.number
+        if event.action in OBJECT_STEPS:
+            return self.context.object_steps(event.action).get(event.object_id)
         return None
 
 
@@ -795,24 +803,6 @@ def _deleted_disposition_built(event, data, lookups, values):
     return []
 
 
-def _document_built(event, data, lookups, values):
-    document = lookups.documents.get(_first_int(event.object_id))
-    values["title"] = document.title if document else NOTHING
-    return []
-
-
-def _hardcopy_built(event, data, lookups, values):
-    from kinerja.documents.models import Hardcopy
-
-    hardcopy = lookups.hardcopies.get(_first_int(event.object_id))
-    if hardcopy is None:
-        return []
-    values["title"] = hardcopy.document.title
-    return [(capfirst(Hardcopy._meta.get_field(name).verbose_name), text) for name, text in (
-        ("location", hardcopy.location), ("filed_on", date_format(hardcopy.filed_on)),
-        ("scan_name", hardcopy.scan_name))]
-
-
 def _object_built(event, data, lookups, values):
     values["object"] = _object_name(event, _model(event.object_type), lookups)
     source = data.get("source")
@@ -840,14 +830,45 @@ BUILDERS = {
     "round.reopened": _finalised_built,
     "round.cancelled": _finalised_built,
     "disposition.deleted": _deleted_disposition_built,
-    "document.issued": _document_built,
-    HARDCOPY: _hardcopy_built,
     "person.login_created": _object_built,
     "catalogue.period_created": _object_built,
     "catalogue.imported": _object_built,
     "api_token.created": _object_built,
     "api_token.revoked": _object_built,
 }
+
+
+# -- the actions of the apps above collection ----------------------------------------------
+
+def register(action: str, sentence, builder: Callable[..., list | None] | None = None,
+             step_kind: str | None = None, *,
+             loader: Callable[[set[int]], dict[int, Any]] | None = None,
+             object_steps: Callable[[Round], QuerySet] | None = None) -> None:
+    """Tell the events of `action`, written by an app that collection may not import, as
+    `sentence` (its placeholders as in `SENTENCES`).
+
+    - `builder(event, data, lookups, values)` fills the sentence's placeholders in `values`
+      and returns the (label, text) details; the event's object is `lookups.object_of(event)`.
+    - `step_kind`: an event written without its step number is under the round's step of
+      this kind.
+    - `loader(ids)`: the objects the page's events of this action name, by id, in one query
+      (whatever the number of events).
+    - `object_steps(round_)`: for events written without their step number, the round's
+      objects annotated with `key` (the object's id as the event keeps it, as text) and
+      `number` (the step the object belongs to); the step filter uses it as a subquery.
+
+    Called from the app's AppConfig.ready(). Registering again replaces: ready() runs again
+    whenever the app registry is rebuilt. collection's own actions stay its own.
+    """
+    if action in OWN_ACTIONS:
+        raise ValueError(f"{action!r} is one of collection's own actions")
+    SENTENCES[action] = sentence
+    for registry, hook in ((BUILDERS, builder), (STEP_OF_ACTION, step_kind),
+                           (LOADERS, loader), (OBJECT_STEPS, object_steps)):
+        if hook is None:
+            registry.pop(action, None)
+        else:
+            registry[action] = hook
 
 
 # -- the workbook -------------------------------------------------------------------------

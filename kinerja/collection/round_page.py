@@ -20,11 +20,14 @@ from .forms import (
     ReopenForm,
     VersionForm,
 )
-from .models import Disposition, ExecutionStatus, Meeting, Round, RoundStatus, StepExecution
+from .models import Disposition, ExecutionStatus, Meeting, Round, StepExecution
 from .services import (
     current_format,
     default_invitees,
     indicators_for_round,
+    may_cancel,
+    may_finalise_without,
+    may_reopen,
     missing_units,
     reopen_steps,
 )
@@ -80,11 +83,14 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
     for row in open_rows:
         my_tasks += tasks_of(viewer, row.execution, disposition)
     codes = {task.code for task in my_tasks}
-    if viewer.is_head and round_.status == RoundStatus.OPEN:
+    missing = missing_units(round_)
+    # Who may is the services' rule. The head's finalising is offered only while units are
+    # missing: with all of them through, the agency recap's own actor finalises.
+    if may_cancel(viewer, round_):
         codes.add("cancel")
-        if round_.tracks.exists():
-            codes.add("head_finalise")
-    elif viewer.is_head and round_.status == RoundStatus.FINALISED and round_.tracks.exists():
+    if missing and may_finalise_without(viewer, round_):
+        codes.add("head_finalise")
+    if may_reopen(viewer, round_):
         codes.add("reopen")
     forms = _forms(round_, codes, data_format)
     if failed_form is not None:
@@ -107,7 +113,7 @@ def round_page_context(request, round_: Round, *, failed_action: str = "",
         "formats": round_.formats.order_by("number"),
         "meeting": meeting,
         "my_tasks": my_tasks,
-        "missing_units": missing_units(round_) if round_.tracks.exists() else [],
+        "missing_units": missing,
         # Not a step's work: shown apart from "Waiting for you", at the foot of the page.
         "cancel_form": forms.pop("cancel", None),
         "forms": forms,

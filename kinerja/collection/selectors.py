@@ -104,13 +104,12 @@ def disposition_signatures(disposition: Disposition):
 
 def agency_recap_for_viewer(*, viewer: Viewer, round_: Round) -> dict:
     """The agency recap with only the units whose data the person may see at their stage."""
-    from kinerja.organisation.visibility import DataStage
 
     from .recap import agency_recap, group_rows
 
     recap = agency_recap(round_)
     visible = {track.unit_id for track in round_.tracks.select_related("unit")
-               if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
+               if viewer.can_see_track(track)}
     rows = [row for row in recap.rows if row.unit.id in visible]
     hidden = [c.unit.name for c in recap.completeness if c.unit.id not in visible]
     # Counted over the rows shown: a total over every unit would tell of hidden units' values.
@@ -155,8 +154,6 @@ def track_get_for_viewer(*, viewer: Viewer, round_id: int, track_id: int):
     403 for another unit's draft."""
     from django.core.exceptions import PermissionDenied
 
-    from kinerja.organisation.visibility import DataStage
-
     from .models import Track
 
     track = (Track.objects.filter(id=track_id, round_id=round_id,
@@ -164,6 +161,6 @@ def track_get_for_viewer(*, viewer: Viewer, round_id: int, track_id: int):
              .select_related("round__sop_version", "round__agency", "unit").first())
     if track is None:
         raise Http404
-    if not viewer.can_see_unit_data(track.unit, DataStage(track.stage)):
+    if not viewer.can_see_track(track):
         raise PermissionDenied
     return track

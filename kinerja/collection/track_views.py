@@ -20,13 +20,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kinerja.catalogue.models import Indicator
 from kinerja.core import files
-from kinerja.core.converters import MAX_ID
 from kinerja.core.errors import DomainError
 from kinerja.core.numbers import input_text
 from kinerja.organisation.decorators import person_required
 
 from . import excel, exports, plausibility, recap, selectors, services
-from .forms import TypedValues, VersionForm, posted_id
+from .forms import (
+    ApproveForm,
+    EvidenceForm,
+    HandoverReturnForm,
+    ReturnForm,
+    TrackActionForm,
+    TypedValues,
+    WorkbookUploadForm,
+    form_errors,
+    posted_id,
+)
 from .models import Evidence, IndicatorValue, Track
 from .services.data_entry import parse_value
 from .tasks import track_tasks
@@ -250,56 +259,34 @@ def track_value_preview(request, round_id: int, track_id: int):
                              "warning": preview.finding.message if preview.finding else ""})
 
 
-def _seen_version(request) -> int:
-    """The version of the track the person's page showed; a form without it is refused."""
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        raise DomainError(_("The form was incomplete. Reload the page and try again."))
-    return form.cleaned_data["version"]
-
-
 def _versioned(call):
-    def run(request, track):
-        return call(user=request.user, track=track, expected_version=_seen_version(request))
+    def run(request, track, form):
+        return call(user=request.user, track=track, expected_version=form.cleaned_data["version"])
     return run
 
 
-def _return(request, track):
-    comments = {int(key.removeprefix("comment-")): text for key, text in request.POST.items()
-                if key.startswith("comment-") and key.removeprefix("comment-").isdigit()}
-    return services.unit_recap_return(user=request.user, track=track,
-                                      reason=request.POST.get("reason", ""),
-                                      comments=comments,
-                                      expected_version=_seen_version(request))
+def _return(request, track, form: ReturnForm):
+    data = form.cleaned_data
+    return services.unit_recap_return(user=request.user, track=track, reason=data["reason"],
+                                      comments=form.comments(),
+                                      expected_version=data["version"])
 
 
-def _approve(request, track):
-    return services.unit_recap_approve(user=request.user, track=track,
-                                       note=request.POST.get("note", ""),
-                                       expected_version=_seen_version(request))
+def _approve(request, track, form: ApproveForm):
+    data = form.cleaned_data
+    return services.unit_recap_approve(user=request.user, track=track, note=data["note"],
+                                       expected_version=data["version"])
 
 
-def _evidence(request, track):
-    upload = request.FILES.get("file")
-    indicator_id = request.POST.get("indicator", "")
-    # Not a database id (text, a sign, beyond 64 bits): no such value, not a server error.
-    value = (IndicatorValue.objects.filter(track=track, indicator_id=int(indicator_id)).first()
-             if indicator_id.isascii() and indicator_id.isdigit() and len(indicator_id) <= 19
-             and 0 < int(indicator_id) <= MAX_ID else None)
-    if upload is None or value is None:
-        raise DomainError(_("Choose a file for an indicator that has a value."))
-    return services.evidence_add(user=request.user, value=value, name=upload.name,
-                                 content=upload.read())
+def _evidence(request, track, form: EvidenceForm):
+    upload = form.cleaned_data["file"]
+    return services.evidence_add(user=request.user, value=form.cleaned_data["value"],
+                                 name=upload.name, content=upload.read())
 
 
-def _upload(request, track):
-    upload = request.FILES.get("file")
-    if upload is None:
-        raise DomainError(_("Choose the filled-in format (.xlsx) to upload."))
-    if upload.size > excel.MAX_UPLOAD_BYTES:
-        raise DomainError(_("The file is larger than %(size)d MB.")
-                          % {"size": excel.MAX_UPLOAD_BYTES // (1024 * 1024)})
-    changed = excel.values_upload(user=request.user, track=track, content=upload.read())
+def _upload(request, track, form: WorkbookUploadForm):
+    changed = excel.values_upload(user=request.user, track=track,
+                                  content=form.cleaned_data["file"].read())
     if changed:
         messages.info(request, _("Changed: %(codes)s.")
                       % {"codes": ", ".join(value.indicator.code for value in changed)})
@@ -328,26 +315,38 @@ def track_recap_download(request, round_id: int, track_id: int):
     return response
 
 
-def _handover_return(request, track):
-    return services.handover_return(user=request.user, track=track,
-                                    reason=request.POST.get("reason", ""),
-                                    expected_version=_seen_version(request))
+def _handover_return(request, track, form: HandoverReturnForm):
+    data = form.cleaned_data
+    return services.handover_return(user=request.user, track=track, reason=data["reason"],
+                                    expected_version=data["version"])
 
 
+# action name -> (form class, service call, success message)
 TRACK_ACTIONS = {
-    "complete": (_versioned(services.data_entry_complete),
+    "complete": (TrackActionForm, _versioned(services.data_entry_complete),
                  gettext_noop("Format filled; check the recap.")),
-    "submit": (_versioned(services.unit_recap_submit), gettext_noop("Unit recap submitted.")),
-    "approve": (_approve, gettext_noop("Validated.")),
-    "return": (_return, gettext_noop("Returned to data entry.")),
-    "evidence": (_evidence, gettext_noop("Evidence attached.")),
-    "upload": (_upload, gettext_noop("Workbook uploaded.")),
-    "handover": (_versioned(services.handover_submit),
+    "submit": (TrackActionForm, _versioned(services.unit_recap_submit),
+               gettext_noop("Unit recap submitted.")),
+    "approve": (ApproveForm, _approve, gettext_noop("Validated.")),
+    "return": (ReturnForm, _return, gettext_noop("Returned to data entry.")),
+    "evidence": (EvidenceForm, _evidence, gettext_noop("Evidence attached.")),
+    "upload": (WorkbookUploadForm, _upload, gettext_noop("Workbook uploaded.")),
+    "handover": (TrackActionForm, _versioned(services.handover_submit),
                  gettext_noop("Handed over to the data subsection.")),
-    "acknowledge": (_versioned(services.handover_acknowledge),
+    "acknowledge": (TrackActionForm, _versioned(services.handover_acknowledge),
                     gettext_noop("Receipt acknowledged.")),
-    "handover_return": (_handover_return, gettext_noop("Returned to the unit head.")),
+    "handover_return": (HandoverReturnForm, _handover_return,
+                        gettext_noop("Returned to the unit head.")),
 }
+
+
+def _refused(request, track: Track, shown: list[str], status: int) -> TemplateResponse:
+    """The unit page again, with why the action was refused."""
+    for message in shown:
+        messages.error(request, message)
+    track.refresh_from_db()
+    return TemplateResponse(request, "collection/track_detail.html", _context(request, track),
+                            status=status)
 
 
 @require_POST
@@ -358,15 +357,14 @@ def track_action(request, round_id: int, track_id: int, action: str):
         return _values(request, track)
     if action not in TRACK_ACTIONS:
         raise Http404
-    call, success = TRACK_ACTIONS[action]
+    form_class, call, success = TRACK_ACTIONS[action]
+    form = form_class(request.POST, request.FILES, track=track)
+    if not form.is_valid():
+        return _refused(request, track, form_errors(form), 400)
     try:
-        call(request, track)
+        call(request, track, form)
     except DomainError as error:
-        for detail in error.details or [error.message]:
-            messages.error(request, detail)
-        track.refresh_from_db()
-        return TemplateResponse(request, "collection/track_detail.html",
-                                _context(request, track), status=error.status_code)
+        return _refused(request, track, error.details or [error.message], error.status_code)
     messages.success(request, _(success))
     return redirect("collection:track_detail", round_id, track_id)
 

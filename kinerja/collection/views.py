@@ -24,6 +24,7 @@ from .forms import (
     ReasonForm,
     ReopenForm,
     VersionForm,
+    form_errors,
 )
 from .round_page import reopen_choices, round_page_context
 
@@ -353,9 +354,7 @@ def round_action(request, round_id: int, action: str):
             return redirect("collection:round_detail", round_.id)
     else:
         status = 400
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+        for message in form_errors(form):
+            messages.error(request, message)
     context = round_page_context(request, round_, failed_action=action, failed_form=form)
     return TemplateResponse(request, "collection/round_detail.html", context, status=status)

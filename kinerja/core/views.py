@@ -1,32 +1,19 @@
+"""The answers every installation gives, whatever its apps: the health check and the 404 and
+500 handlers. The home page and My tasks are kinerja/portal's."""
+
 import logging
 import sys
 
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kinerja.organisation.decorators import person_required
-
 from .http_errors import status_error_response
 from .middleware import database_busy_response, is_api_request, is_database_busy
-from .selectors import task_list_for_viewer
 
 logger = logging.getLogger(__name__)
-
-
-@person_required
-def home(request):
-    return redirect("core:my_tasks")
-
-
-@person_required
-def my_tasks(request):
-    return TemplateResponse(request, "core/my_tasks.html",
-                            {"tasks": task_list_for_viewer(viewer=request.viewer)})
 
 
 @never_cache

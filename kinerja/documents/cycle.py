@@ -33,11 +33,12 @@ from kinerja.collection.services.common import (
 )
 from kinerja.collection.services.meeting import default_invitees
 from kinerja.collection.signing import signatures_of
+from kinerja.core.rendering import DOCUMENT_LANGUAGE
 from kinerja.organisation.models import Agency, Person, PositionHolding, PositionKind, Unit
 from kinerja.sops.models import StepKind
 
 from .models import DocumentKind
-from .rendering import DOCUMENT_LANGUAGE, document_settings
+from .rendering import document_settings
 
 
 @dataclass

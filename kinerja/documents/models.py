@@ -6,6 +6,7 @@ hardcopy is `Hardcopy`, with the scan of the signed page kept beside the softcop
 """
 
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -13,12 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kinerja.core.files import validate_png_or_jpeg
+from kinerja.core.rendering import Letterhead, PaperSize, Stationery
 from kinerja.organisation.models import Agency, Person
-
-
-class PaperSize(models.TextChoices):
-    A4 = "A4", _("A4 (210 × 297 mm)")
-    F4 = "F4", _("F4 / folio (215 × 330 mm)")
 
 
 class DocumentSettings(models.Model):
@@ -52,6 +49,24 @@ class DocumentSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.agency)
+
+    @classmethod
+    def for_agency(cls, agency: Agency) -> "DocumentSettings":
+        """The agency's settings; the defaults (unsaved) when it has set none."""
+        found = cls.objects.filter(agency=agency).first()
+        return found or cls(agency=agency)
+
+    def stationery(self) -> Stationery:
+        agency = self.agency
+        contacts = " · ".join(part for part in (
+            agency.address,
+            f"Telp. {agency.phone}" if agency.phone else "",
+            f"E-mail: {agency.email}" if agency.email else "") if part)
+        lines = [contacts] if contacts else []
+        lines += [line.strip() for line in self.letterhead_lines.splitlines() if line.strip()]
+        logo_uri = Path(self.logo.path).resolve().as_uri() if self.logo else ""
+        return Stationery(self.paper_size, Letterhead(agency.government_name, agency.name,
+                                                      lines, logo_uri))
 
 
 class DocumentKind(models.TextChoices):
@@ -208,3 +223,8 @@ class DocumentFailure(models.Model):
     @property
     def hint(self) -> str:
         return FAILURE_HINTS[FailureCause(self.cause)]
+
+
+def agency_stationery(agency: Agency) -> Stationery:
+    return DocumentSettings.for_agency(agency).stationery()
+

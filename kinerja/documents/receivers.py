@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
-from kinerja.collection.models import StepExecution
-from kinerja.collection.signals import step_completed
+from kinerja.collection.models import Round, StepExecution
+from kinerja.collection.signals import round_cancelled, step_completed
 
 
 @receiver(step_completed, sender=StepExecution)
@@ -18,3 +18,14 @@ def issue_documents_when_step_completes(sender, execution, **kwargs):
     if not settings.KINERJA_ISSUE_DOCUMENTS:
         return  # `manage.py issue_documents` files them later
     transaction.on_commit(partial(issue_after_commit, execution.pk))
+
+
+@receiver(round_cancelled, sender=Round)
+def cancel_documents_when_round_is_cancelled(sender, round_, at, **kwargs) -> list[int]:
+    """The round's filed documents stay in the record, marked cancelled."""
+    from .models import Document
+
+    documents = Document.objects.filter(round=round_, cancelled_at__isnull=True)
+    ids = list(documents.values_list("id", flat=True))
+    documents.update(cancelled_at=at)
+    return ids

@@ -26,11 +26,11 @@ from kinerja.core.audit import record_event
 from kinerja.core.cells import csv_row
 from kinerja.core.errors import DomainError, PermissionDenied, StaleEdit
 from kinerja.core.text import TextTooLong, clean_text
-from kinerja.organisation.visibility import DataStage, Viewer
+from kinerja.organisation.visibility import Viewer
 
-from . import signing
+from . import selectors, signing
 from .cycle import DocumentSpec, specs_for_execution
-from .models import Document, DocumentFailure, DocumentKind, FailureCause, Hardcopy
+from .models import Document, DocumentFailure, FailureCause, Hardcopy
 from .qr import qr_data_uri, verification_url
 from .rendering import render_pdf
 
@@ -232,60 +232,6 @@ def issue_after_commit(execution_id: int) -> None:
         logger.exception("Could not issue the documents of step execution %s", execution_id)
 
 
-# -- who sees what ---------------------------------------------------------------------------
-
-# A unit's copy of the format carries no data of the unit: the whole agency may read it.
-AGENCY_WIDE_KINDS = {DocumentKind.DATA_REQUEST_FORMAT}
-
-
-def may_view_document(viewer: Viewer, document: Document) -> bool:
-    if not viewer.has_person or document.agency_id != viewer.agency_id:
-        return False
-    if document.kind == DocumentKind.AGENCY_RECAP:
-        # Every unit's data: only for those who may see every unit's data at its stage.
-        return unit_ids_visible_to(viewer, document.round) == set(
-            document.round.tracks.values_list("unit_id", flat=True))
-    track = document.track
-    if track is None or document.kind in AGENCY_WIDE_KINDS:
-        return True
-    return viewer.can_see_unit_data(track.unit, DataStage(track.stage))
-
-
-def unit_ids_visible_to(viewer: Viewer, round_: Round) -> set[int]:
-    """The units whose data in the round the person may see at their tracks' stages."""
-    return {track.unit_id for track in round_.tracks.select_related("unit")
-            if viewer.can_see_unit_data(track.unit, DataStage(track.stage))}
-
-
-def may_view_track_draft(viewer: Viewer, round_: Round, track: Track | None, *,
-                         kind: str) -> bool:
-    """Who may print a DRAFT: the rule of `may_view_document` for the copy it will become (a
-    unit's copy of the format is the agency's). A round-wide draft shows only the units the
-    person may see (`unit_ids_visible_to`)."""
-    if not viewer.has_person or round_.agency_id != viewer.agency_id:
-        return False
-    if track is None or kind in AGENCY_WIDE_KINDS:
-        return True
-    return viewer.can_see_unit_data(track.unit, DataStage(track.stage))
-
-
-def documents_of_round(viewer: Viewer, round_: Round) -> list[Document]:
-    documents = (Document.objects.filter(round=round_)
-                 .select_related("track__unit", "execution__step", "hardcopy__filed_by")
-                 .order_by("execution__step__number", "track__unit__order", "issued_at", "id"))
-    return [document for document in documents if may_view_document(viewer, document)]
-
-
-def document_failures_of_round(viewer: Viewer, round_: Round) -> list[DocumentFailure]:
-    """The round's documents that could not be filed and are still missing, for those who
-    would see the document (a failure carries the document's agency, round, track and kind,
-    so the same rule decides)."""
-    failures = (DocumentFailure.objects.filter(round=round_, resolved_at__isnull=True)
-                .select_related("round", "track__unit", "execution__step")
-                .order_by("execution__step__number", "track__unit__order", "id"))
-    return [failure for failure in failures if may_view_document(viewer, failure)]
-
-
 def document_verify(document: Document, content: bytes) -> bool:
     """The same bytes as filed: valid; anything else: not valid."""
     return sha256_of(content) == document.sha256
@@ -299,9 +245,10 @@ def document_verify_upload(document: Document, upload) -> bool:
 # -- hardcopy --------------------------------------------------------------------------------
 
 def may_file_hardcopy(viewer: Viewer, document: Document) -> bool:
-    """The step's own actor files its paper, and so do the secretariat's head and the data
-    subsection, who keep the round's file."""
-    if not may_view_document(viewer, document):
+    """Who may read the document (`selectors.may_view_document`) and is the step's own
+    actor, who files its paper, or the secretariat's head or the data subsection, who keep
+    the round's file."""
+    if not selectors.may_view_document(viewer=viewer, document=document):
         return False
     execution = document.execution
     return (acting_role(viewer, execution.step, execution.track) is not None
@@ -394,7 +341,7 @@ INDEX_COLUMNS = ["file", "step", "unit", "document", "issued", "sha256", "hardco
 def round_archive(viewer: Viewer, round_: Round) -> bytes:
     """Every document of the round the person may see, the scans beside them, an index
     (CSV) and a SHA256SUMS file that `sha256sum -c` checks."""
-    documents = documents_of_round(viewer, round_)
+    documents = selectors.documents_of_round_for_viewer(viewer=viewer, round_=round_)
     buffer = io.BytesIO()
     index = io.StringIO()
     # Every field quoted, and people's text (locations, names, titles) never read as a

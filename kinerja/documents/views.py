@@ -72,12 +72,14 @@ def document_print(request, round_id: int, kind: str):
     if filed is not None:
         return files.stored_file_response(filed.file, stored_type=files.PDF,
                                           filename=filed.file_name)
-    if not services.may_view_track_draft(request.viewer, round_, track, kind=kind):
+    if not selectors.may_view_track_draft(viewer=request.viewer, round_=round_, track=track,
+                                          kind=kind):
         raise PermissionDenied
     if not cycle.draft_available(kind, round_, track):
         raise Http404
     spec = cycle.draft_spec(kind, round_, track,
-                            unit_ids=services.unit_ids_visible_to(request.viewer, round_))
+                            unit_ids=selectors.unit_ids_visible_to(viewer=request.viewer,
+                                                                   round_=round_))
     content = services.document_render(spec)
     return _pdf_response(content, f"DRAFT-{kind}.pdf")
 

@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 from functools import cached_property
+from typing import Protocol
 
 from django.utils import timezone
 
@@ -32,6 +34,17 @@ class DataStage(IntEnum):
     SUBMITTED = 1
     HANDED_OVER = 2
     FINAL = 3
+
+
+class UnitData(Protocol):
+    """A unit's data at a stage: a round's track (collection's `Track`), read by its
+    attributes, since the rule sits below the rounds and imports none of their models."""
+
+    @property
+    def unit(self) -> Unit: ...
+
+    @property
+    def stage(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -160,3 +173,18 @@ class Viewer:
         if stage >= DataStage.SUBMITTED and (self.is_head or self.is_secretary):
             return True
         return stage >= DataStage.HANDED_OVER and self.in_data_subsection
+
+    def can_see_track(self, track: UnitData) -> bool:
+        """A unit's data at its track's stage (`can_see_unit_data`)."""
+        return self.can_see_unit_data(track.unit, DataStage(track.stage))
+
+    def visible_unit_ids(self, tracks: Iterable[UnitData]) -> set[int]:
+        """The units of the tracks whose data this person may see at their stages."""
+        return {track.unit.id for track in tracks if self.can_see_track(track)}
+
+    def sees_every_unit(self, tracks: Iterable[UnitData]) -> bool:
+        """Whether this person may see the data of every track's unit (of a round: what a
+        document of all units' data needs). Someone who is no person sees none; otherwise no
+        tracks hide nothing. Tracks carry no agency to compare when there are none: the
+        caller checks the agency of what it shows."""
+        return self.has_person and all(self.can_see_track(track) for track in tracks)

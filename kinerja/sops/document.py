@@ -14,12 +14,7 @@ from datetime import date
 from django.utils import formats, translation
 from django.utils.text import slugify
 
-from kinerja.documents.rendering import (
-    DOCUMENT_LANGUAGE,
-    PAPER_MM,
-    document_settings,
-    render_pdf,
-)
+from kinerja.core.rendering import DOCUMENT_LANGUAGE, paper_mm, render_pdf, stationery_of
 from kinerja.organisation.nip import format_nip
 
 from .flowchart import DEFAULT_ROWS_PER_PAGE, FlowchartPage, flowchart_pages
@@ -131,8 +126,7 @@ def _worksheet(version: SopVersion) -> Worksheet:
 
 def printable_area_pt(version: SopVersion) -> tuple[float, float]:
     """Width and height inside the margins of the agency's paper, landscape, in points."""
-    paper = document_settings(version.sop.agency).paper_size
-    short, long = PAPER_MM[paper]
+    long, short = paper_mm(stationery_of(version.sop.agency).paper, landscape=True)
     top, right, bottom, left = MARGINS_MM
     return ((long - left - right) * POINTS_PER_MM, (short - top - bottom) * POINTS_PER_MM)
 
@@ -158,7 +152,7 @@ def sop_document_context(version: SopVersion, *,
 def sop_document_pdf(version: SopVersion, *,
                      rows_per_page: int | None = DEFAULT_ROWS_PER_PAGE) -> bytes:
     return render_pdf(TEMPLATE, sop_document_context(version, rows_per_page=rows_per_page),
-                      agency=version.sop.agency, landscape=True)
+                      stationery=stationery_of(version.sop.agency), landscape=True)
 
 
 def sop_document_filename(version: SopVersion) -> str:

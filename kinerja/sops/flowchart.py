@@ -24,8 +24,8 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from kinerja.core.templatetags.kinerja_format import minutes
-from kinerja.documents.rendering import DOCUMENT_LANGUAGE, FONT_DIR
+from kinerja.core.formatting import minutes
+from kinerja.core.rendering import DOCUMENT_LANGUAGE, FONT_DIR
 
 from .models import SopStep, SopVersion
 

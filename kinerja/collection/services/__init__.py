@@ -15,7 +15,14 @@ Where each step lives:
   lifecycle.py    any step   cancelling the round (head only, before it is finalised)
 """
 
-from .agency_recap import missing_units, reopen_steps, round_finalise, round_reopen  # noqa: F401
+from .agency_recap import (  # noqa: F401
+    may_finalise_without,
+    may_reopen,
+    missing_units,
+    reopen_steps,
+    round_finalise,
+    round_reopen,
+)
 from .common import waiting_executions  # noqa: F401
 from .data_entry import (  # noqa: F401
     InvalidValues,
@@ -49,7 +56,7 @@ from .format import (  # noqa: F401
     indicators_for_round,
 )
 from .handover import handover_acknowledge, handover_return, handover_submit  # noqa: F401
-from .lifecycle import round_cancel  # noqa: F401
+from .lifecycle import may_cancel, round_cancel  # noqa: F401
 from .meeting import default_invitees, meeting_record  # noqa: F401
 from .validation import (  # noqa: F401
     changes_since_return,

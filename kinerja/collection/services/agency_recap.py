@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kinerja.core.errors import OutOfTurn, PermissionDenied
+from kinerja.core.errors import DomainError, OutOfTurn, PermissionDenied
 from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import SopStep, StepKind
@@ -34,6 +34,29 @@ def missing_units(round_: Round) -> list[str]:
             .order_by("unit__order") if track.stage != TrackStage.FINAL]
 
 
+def finalise_without_refusal(viewer: Viewer, round_: Round,
+                             missing: list[str]) -> DomainError | None:
+    """Why the viewer may not finalise the round without the units still `missing` (or
+    before the agency recap waits), or None: only the head of the round's agency, and only
+    while the round is open."""
+    try:
+        refuse_unless_open(round_)
+    except OutOfTurn as refusal:
+        return refusal
+    if viewer.agency_id != round_.agency_id or not viewer.is_head:
+        return PermissionDenied(_("Units still missing: %(units)s. Only the head can "
+                                  "finalise without them.") % {
+                                      "units": ", ".join(missing) or "—"})
+    return None
+
+
+def may_finalise_without(viewer: Viewer, round_: Round) -> bool:
+    """The rule `round_finalise` enforces on the head's way of finalising, for the pages to
+    offer the form by. Whether units are still missing is the round's state, not the
+    viewer's: the round page asks `missing_units` for it."""
+    return finalise_without_refusal(viewer, round_, []) is None
+
+
 @transaction.atomic
 def round_finalise(*, user, round_: Round, expected_version: int, reason: str = "") -> Round:
     """Lock the round as report material. The data subsection's staff do it once every unit's
@@ -46,10 +69,9 @@ def round_finalise(*, user, round_: Round, expected_version: int, reason: str = 
     missing = missing_units(round_)
     execution = next(iter(engine.waiting_all(round_, step)), None)
     if missing or execution is None:
-        if not viewer.is_head:
-            raise PermissionDenied(_("Units still missing: %(units)s. Only the head can "
-                                     "finalise without them.") % {
-                                         "units": ", ".join(missing) or "—"})
+        refusal = finalise_without_refusal(viewer, round_, missing)
+        if refusal is not None:
+            raise refusal
         role = next(r for r in viewer.roles if r.position_kind == "head")
         if not reason:
             raise OutOfTurn(_("Give the reason for finalising without: %(units)s.")
@@ -84,6 +106,21 @@ def reopen_steps(round_: Round) -> list[SopStep]:
     return [step for step in engine.per_unit_steps(round_) if step.kind in REOPENABLE_KINDS]
 
 
+def reopen_refusal(viewer: Viewer, round_: Round) -> DomainError | None:
+    """Why the viewer may not reopen the round, or None: only the head of the round's agency,
+    and only a finalised round (a cancelled one is never written again)."""
+    if viewer.agency_id != round_.agency_id or not viewer.is_head:
+        return PermissionDenied(_("Only the head of the agency reopens a round."))
+    if round_.status != RoundStatus.FINALISED:
+        return OutOfTurn(_("The round is not finalised."), code="not_finalised")
+    return None
+
+
+def may_reopen(viewer: Viewer, round_: Round) -> bool:
+    """The rule `round_reopen` enforces, for the pages to offer the form by."""
+    return reopen_refusal(viewer, round_) is None
+
+
 @transaction.atomic
 def round_reopen(*, user, round_: Round, reason: str, expected_version: int,
                  track_ids: list[int] | None = None, step_number: int | None = None) -> Round:
@@ -92,11 +129,9 @@ def round_reopen(*, user, round_: Round, reason: str, expected_version: int,
     from there; the agency recap waits for them and the round is finalised again. With none,
     only the agency recap waits again."""
     round_ = _locked(round_, expected_version)
-    viewer = Viewer.for_user(user)
-    if viewer.agency_id != round_.agency_id or not viewer.is_head:
-        raise PermissionDenied(_("Only the head of the agency reopens a round."))
-    if round_.status != RoundStatus.FINALISED:
-        raise OutOfTurn(_("The round is not finalised."), code="not_finalised")
+    refusal = reopen_refusal(Viewer.for_user(user), round_)
+    if refusal is not None:
+        raise refusal
     reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
     if not reason:
         raise OutOfTurn(_("Give the reason for reopening the round."), code="reason_required")

@@ -427,10 +427,9 @@ def _bump_track(track: Track) -> None:
 
 
 def may_view_evidence(user, evidence: Evidence) -> bool:
-    from kinerja.organisation.visibility import DataStage
 
     track = evidence.value.track
-    return Viewer.for_user(user).can_see_unit_data(track.unit, DataStage(track.stage))
+    return Viewer.for_user(user).can_see_track(track)
 
 
 

@@ -12,32 +12,42 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kinerja.core.errors import OutOfTurn, PermissionDenied
+from kinerja.core.errors import DomainError, OutOfTurn, PermissionDenied
 from kinerja.core.text import REASON_MAX_LENGTH, clean_text
 from kinerja.organisation.visibility import Viewer
 
 from .. import engine
 from ..models import Round, RoundStatus
+from ..signals import round_cancelled
 from .common import audit, check_version
+
+
+def cancel_refusal(viewer: Viewer, round_: Round) -> DomainError | None:
+    """Why the viewer may not cancel the round, or None: only the head of the round's agency
+    cancels, and only a round still open (a finalised round is reopened instead)."""
+    if viewer.agency_id != round_.agency_id or not viewer.is_head:
+        return PermissionDenied(_("Only the head of the agency cancels a round."))
+    if round_.status == RoundStatus.CANCELLED:
+        return OutOfTurn(_("This round is already cancelled."), code="round_cancelled")
+    if round_.status == RoundStatus.FINALISED:
+        return OutOfTurn(_("A finalised round is not cancelled: reopen it to correct it."),
+                         code="round_finalised")
+    return None
+
+
+def may_cancel(viewer: Viewer, round_: Round) -> bool:
+    """The rule `round_cancel` enforces, for the pages to offer the form by."""
+    return cancel_refusal(viewer, round_) is None
 
 
 @transaction.atomic
 def round_cancel(*, user, round_: Round, reason: str, expected_version: int) -> Round:
     """Only the head of the agency cancels a round, only before it is finalised (a finalised
     round is reopened instead), and always with a reason."""
-    # Documents are filed by the documents app, which reads collection: imported here so
-    # that collection does not import it at load time (as collection/history.py does).
-    from kinerja.documents.models import Document
-
     round_ = Round.objects.select_for_update().select_related("agency").get(pk=round_.pk)
-    viewer = Viewer.for_user(user)
-    if viewer.agency_id != round_.agency_id or not viewer.is_head:
-        raise PermissionDenied(_("Only the head of the agency cancels a round."))
-    if round_.status == RoundStatus.CANCELLED:
-        raise OutOfTurn(_("This round is already cancelled."), code="round_cancelled")
-    if round_.status == RoundStatus.FINALISED:
-        raise OutOfTurn(_("A finalised round is not cancelled: reopen it to correct it."),
-                        code="round_finalised")
+    refusal = cancel_refusal(Viewer.for_user(user), round_)
+    if refusal is not None:
+        raise refusal
     check_version(round_, expected_version)
     reason = clean_text(reason, max_length=REASON_MAX_LENGTH, field=_("the reason"))
     if not reason:
@@ -45,9 +55,10 @@ def round_cancel(*, user, round_: Round, reason: str, expected_version: int) -> 
                         code="reason_required")
     now = timezone.now()
     closed = engine.close_open(round_, at=now)
-    documents = Document.objects.filter(round=round_, cancelled_at__isnull=True)
-    document_ids = sorted(documents.values_list("id", flat=True))
-    documents.update(cancelled_at=now)
+    # The documents app, above collection, marks what it filed cancelled, in this
+    # transaction (documents/receivers.py), and says which.
+    answers = round_cancelled.send(sender=Round, round_=round_, at=now)
+    document_ids = sorted(pk for _receiver, ids in answers for pk in ids or ())
     round_.status = RoundStatus.CANCELLED
     round_.cancelled_at = now
     round_.cancel_reason = reason

@@ -3,6 +3,7 @@ in the user's language, numbers in the indicator's format, no event code and no 
 filters by unit, step and person; paging; a workbook of the filtered record; and a bounded
 number of queries whatever the number of events."""
 
+import ast
 import io
 import re
 from html.parser import HTMLParser
@@ -21,6 +22,7 @@ from kinerja.collection.services import ValueEntry
 from kinerja.conftest import fresh, submitted
 from kinerja.core.models import AuditEvent
 from kinerja.organisation.visibility import Viewer
+from kinerja.sops.models import StepKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -157,6 +159,67 @@ def test_every_action_code_of_the_code_base_has_a_sentence():
     for code in ("version.created", "version.changed", "version.deleted",
                  "catalogue.indicator.changed", "catalogue.indicatoryeartarget.deleted"):
         assert history.has_sentence(code), code
+
+
+def test_the_history_imports_nothing_from_the_apps_above_collection():
+    """docs/architecture.md, "The layer rule": not at load time, not inside a function, not
+    by a model's label; the documents app registers its events instead."""
+    tree = ast.parse(Path(history.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            package = history.__name__.rsplit(".", node.level)[0] if node.level else ""
+            module = ".".join(part for part in (package, node.module) if part)
+            imported |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    above = ("kinerja.documents", "kinerja.api", "kinerja.demo", "kinerja.operations")
+    assert "kinerja.core.models" in imported and "kinerja.collection.models" in imported
+    assert sorted(name for name in imported if name.startswith(above)) == []
+    labels = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+              and isinstance(node.value, str) and node.value.startswith("documents.")]
+    assert labels == []
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The registry of sentences as it is, given back after the test."""
+    for name in ("SENTENCES", "BUILDERS", "STEP_OF_ACTION", "LOADERS", "OBJECT_STEPS"):
+        monkeypatch.setattr(history, name, dict(getattr(history, name)))
+
+
+def test_an_action_registered_by_another_app_reads_as_its_sentence(org, values_round,
+                                                                   registry):
+    loaded = []
+
+    def archives(ids):
+        loaded.append(ids)
+        return {pk: f"Arsip {pk:03d}" for pk in ids}
+
+    def built(event, data, lookups, values):
+        values["archive"] = lookups.object_of(event)
+        return [("Peminjam", data.get("borrower"))]
+
+    history.register("archive.lent", "%(person)s meminjamkan %(archive)s", built,
+                     StepKind.DATA_ENTRY, loader=archives)
+    AuditEvent.objects.bulk_create([
+        AuditEvent(agency=org.agency, actor=org.head.user, action="archive.lent",
+                   object_type="archive.folder", object_id=str(pk), summary="dipinjam",
+                   data={"borrower": "Bidang Y"}, round=values_round) for pk in (7, 8, 9)])
+    entries = history.round_history(viewer=Viewer.for_user(org.head.user),
+                                    round_=values_round).entries
+    lent = [e for e in entries if e.action == "archive.lent"]
+    head = org.head.full_name
+    assert [e.sentence for e in lent] == [f"{head} meminjamkan Arsip {pk:03d}"
+                                          for pk in (7, 8, 9)]
+    assert [e.details for e in lent] == [(("Peminjam", "Bidang Y"),)] * 3
+    # Written without a step: under the data-entry step, as the values are.
+    saved = next(e for e in entries if e.action == "value.saved")
+    assert [e.step_number for e in lent] == [saved.step_number] * 3
+    assert loaded == [{7, 8, 9}]  # the page's objects, in one call
+    assert history.has_sentence("archive.lent")
+    with pytest.raises(ValueError):
+        history.register("value.saved", "%(person)s mengisi sesuatu")
 
 
 def test_an_unknown_action_never_shows_its_code(org, values_round):

@@ -10,6 +10,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kinerja.core.formatting import number
 from kinerja.core.forms import IndonesianDecimalField
 from kinerja.core.numbers import (
     NumberFormatError,
@@ -20,7 +21,6 @@ from kinerja.core.numbers import (
     read_typed,
     shown,
 )
-from kinerja.core.templatetags.kinerja_format import number
 
 
 @st.composite

@@ -4,7 +4,7 @@ hardcopy. A template tag, so that the collection pages need not know the documen
 from django import template
 from django.urls import reverse
 
-from kinerja.documents import cycle, services
+from kinerja.documents import cycle, selectors, services
 from kinerja.documents.forms import HardcopyForm
 from kinerja.documents.models import DocumentKind
 
@@ -39,10 +39,10 @@ def _prints(round_, track, filed):
 def documents_panel(context, round_, track=None):
     request = context["request"]
     viewer = request.viewer
-    documents = services.documents_of_round(viewer, round_)
+    documents = selectors.documents_of_round_for_viewer(viewer=viewer, round_=round_)
     if track is not None:
         documents = [document for document in documents if document.track_id == track.id]
-    failures = services.document_failures_of_round(viewer, round_)
+    failures = selectors.document_failures_of_round_for_viewer(viewer=viewer, round_=round_)
     if track is not None:
         failures = [failure for failure in failures if failure.track_id == track.id]
     rows = [{"document": document, "hardcopy": getattr(document, "hardcopy", None),

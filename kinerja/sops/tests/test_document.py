@@ -7,14 +7,24 @@ the document's context.
 import io
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import yaml
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from PIL import Image
 from pypdf import PdfReader
 
+from kinerja.core import rendering
+from kinerja.documents.models import DocumentSettings
 from kinerja.sops import loader
-from kinerja.sops.document import sop_document, sop_document_pdf
+from kinerja.sops.document import (
+    POINTS_PER_MM,
+    printable_area_pt,
+    sop_document,
+    sop_document_pdf,
+)
 from kinerja.sops.flowchart import flowchart_pages
 from kinerja.sops.services import sop_load
 
@@ -122,6 +132,33 @@ def test_seed_document_pdf_carries_every_field(version):
         assert actor.label in text, actor.label
     for step in version.steps.all():
         assert " ".join(step.description.split()) in text, step.number
+
+
+def test_the_sop_document_is_printed_on_the_agencys_paper_and_logo(
+        org, version, settings, tmp_path, monkeypatch):
+    """The SOP app reads the agency's stationery through core (it may not import documents):
+    A4 until the agency sets one; then its F4 paper and its logo."""
+    width, height = printable_area_pt(version)
+    assert (round(width / POINTS_PER_MM), round(height / POINTS_PER_MM)) == (297 - 24, 210 - 26)
+
+    settings.MEDIA_ROOT = tmp_path
+    logo = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(logo, format="PNG")
+    doc_settings = DocumentSettings.objects.create(agency=org.agency, paper_size="F4")
+    doc_settings.logo.save("lambang-banggai.png", ContentFile(logo.getvalue()))
+    width, height = printable_area_pt(version)
+    assert (round(width / POINTS_PER_MM), round(height / POINTS_PER_MM)) == (330 - 24, 215 - 26)
+
+    printed = []
+    to_pdf = rendering.html_to_pdf
+    monkeypatch.setattr(rendering, "html_to_pdf", lambda html, **kwargs: printed.append(
+        (html, kwargs)) or to_pdf(html, **kwargs))
+    page = PdfReader(io.BytesIO(sop_document_pdf(version))).pages[0]
+    width_mm, height_mm = (float(v) / POINTS_PER_MM for v in page.mediabox[2:])
+    assert (round(width_mm), round(height_mm)) == (330, 215)
+    [(html, kwargs)] = printed
+    assert kwargs == {"paper": "F4", "landscape": True}
+    assert Path(doc_settings.logo.path).resolve().as_uri() in html
 
 
 def test_empty_dates_and_main_step_print_as_a_dash(version):

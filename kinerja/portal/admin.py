@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kinerja.core.audit import ChangeReader
+from kinerja.core.models import AuditEvent
 from kinerja.organisation.admin_scope import ReadOnlyAdmin
-
-from .audit import ChangeReader
-from .models import AuditEvent
 
 
 @admin.register(AuditEvent)

@@ -1,16 +1,12 @@
-"""Formatting only: numbers, durations, NIPs. No rules live here."""
+"""Formatting only: numbers and working minutes as people read them. No rules live here, and
+no app is imported, so that any layer may write these texts (the SOP's flowchart does); the
+template filters that need an app's rules (NIP, achievement) are kinerja/portal's."""
 
-from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kinerja.organisation.nip import format_nip
 
-register = template.Library()
-
-
-@register.filter
 def number(value, decimals=None):
     """1234.5 -> "1.234,5" in Indonesian pages (grouping always on)."""
     if value is None or value == "":
@@ -18,12 +14,6 @@ def number(value, decimals=None):
     return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
-@register.filter
-def nip(value):
-    return format_nip(value) if value else ""
-
-
-@register.filter
 def minutes(value):
     """Working minutes as people say them: "480 menit (8 jam)", "2055 menit (34 jam 15 menit)"."""
     try:
@@ -41,7 +31,6 @@ def minutes(value):
     return text
 
 
-@register.filter
 def minutes_left(value):
     """A negative time left, as people say it of a late step: "45 menit terlambat"."""
     try:
@@ -49,19 +38,3 @@ def minutes_left(value):
     except (TypeError, ValueError):
         return ""
     return _("%(time)s late") % {"time": minutes(abs(total))}
-
-
-@register.filter
-def achievement(result):
-    """An AchievementResult as "112,50 %", or why it cannot be computed."""
-    from kinerja.catalogue.achievement import format_achievement
-
-    return format_achievement(result) if result is not None else ""
-
-
-@register.filter
-def get_item(mapping, key):
-    """mapping[key]; JSON-stored mappings have string keys, so the key's text is tried too."""
-    if not mapping:
-        return None
-    return mapping.get(key, mapping.get(str(key)))

@@ -1,0 +1,17 @@
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from kinerja.organisation.decorators import person_required
+
+from .selectors import task_list_for_viewer
+
+
+@person_required
+def home(request):
+    return redirect("core:my_tasks")
+
+
+@person_required
+def my_tasks(request):
+    return TemplateResponse(request, "core/my_tasks.html",
+                            {"tasks": task_list_for_viewer(viewer=request.viewer)})
