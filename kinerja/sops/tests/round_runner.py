@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kinerja.collection import services
 from kinerja.collection.models import IndicatorValue, RoundStatus, TrackStage
+from kinerja.conftest import open_round
 
 PER_UNIT_KINDS = {"data_entry", "unit_recap", "validation", "handover"}
 
@@ -20,12 +21,7 @@ def run_round(org, sop, catalogue, *, until=None) -> tuple[object, list[str]]:
     (when it has one). Returns the round and "number:kind" of each step done, in order;
     with `until`, stops before the first waiting execution it holds true for."""
     today = timezone.localdate()
-    disposition = services.disposition_create(
-        user=org.head.user, sop=sop, year=2026, period="Q3", date=today, speed="segera",
-        security="biasa", subject="Pengumpulan data kinerja", instruction="Kumpulkan data.",
-        deadline=today + timedelta(days=14))
-    round_ = services.disposition_sign(user=org.head.user, disposition=disposition,
-                                       expected_version=disposition.version)
+    round_ = open_round(org, sop)
     x1, x2, y1, s1 = catalogue
     people = {org.division_x.id: (org.staff_x, org.kabid_x, {x1: "8", x2: "12"}),
               org.division_y.id: (org.staff_y, org.kabid_y, {y1: "5"}),
