@@ -2,12 +2,13 @@ import json
 from io import StringIO
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
 from kinerja.conftest import demo_for_module
-from kinerja.organisation.models import Agency, Capacity, PositionHolding
+from kinerja.organisation.models import Agency, Capacity, Person, PositionHolding
 from kinerja.organisation.visibility import DataStage, Viewer
 from kinerja.sops.models import SopVersion
 
@@ -244,3 +245,29 @@ def test_bappedas_rounds_are_as_they_were(demo):
     assert [t.stage for t in current.tracks.order_by("unit__order")] == [
         TrackStage.SUBMITTED, TrackStage.SUBMITTED, TrackStage.DRAFT, TrackStage.DRAFT,
         TrackStage.DRAFT]
+
+
+def test_every_demo_account_logs_in_and_opens_its_tasks_and_its_sop(client, demo):
+    """Every account through the pages a newcomer opens first, over the test client: the
+    browser test (test_browser_demo.py) walks one account of each post and agency."""
+    from kinerja.demo.data import DEMO_AGENCIES
+    from kinerja.demo.services import sop_text_for
+
+    steps = {spec["short_name"]: len(yaml.safe_load(sop_text_for(spec))["steps"])
+             for spec in DEMO_AGENCIES}
+    with override_settings(DEMO_MODE=True):
+        accounts = accounts_json()
+    assert len(accounts) == 32
+    for account in accounts:
+        client.post(reverse("accounts:logout"))
+        response = client.post(reverse("accounts:login"), {
+            "username": account["username"], "password": account["password"]})
+        assert response.status_code == 302, account["username"]
+        tasks = client.get(reverse("core:my_tasks"))
+        assert tasks.status_code == 200 and account["name"] in tasks.content.decode()
+        person = Person.objects.get(user__username=account["username"])
+        sop = person.agency.sops.get()
+        listing = client.get(reverse("sops:sop_list")).content.decode()
+        assert sop.current_version.title in listing, account["username"]
+        page = client.get(reverse("sops:sop_detail", args=[sop.id])).content.decode()
+        assert page.count("data-step=") == steps[person.agency.short_name], account["username"]
