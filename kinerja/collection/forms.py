@@ -247,7 +247,9 @@ class ReopenForm(ReasonForm):
 
     tracks = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
-        label=_("Units that correct their data"))
+        label=_("Units that correct their data"),
+        help_text=_("They go back to the step chosen below and through validation again. "
+                    "Choose none to have only the agency recap compiled again."))
     step = forms.TypedChoiceField(label=_("Back to step"), required=False, coerce=int,
                                   empty_value=None)
 
