@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from kinerja.organisation.models import PositionKind, Unit
+from kinerja.organisation.models import REPORTING_UNIT_KINDS, PositionKind, Unit
 from kinerja.organisation.visibility import Role, Viewer
 from kinerja.sops.models import (
     ActorPosition,
@@ -112,7 +112,7 @@ def reporting_units(round_: Round):
     if data_format is not None:
         return Unit.objects.filter(pk__in=data_format.items.values("unit_id")).order_by(
             "order", "name")
-    return Unit.objects.filter(agency=round_.agency, kind__in=["secretariat", "division"]
+    return Unit.objects.filter(agency=round_.agency, kind__in=REPORTING_UNIT_KINDS
                                ).order_by("order", "name")
 
 

@@ -22,10 +22,6 @@ def issue_documents_when_step_completes(sender, execution, **kwargs):
 
 @receiver(round_cancelled, sender=Round)
 def cancel_documents_when_round_is_cancelled(sender, round_, at, **kwargs) -> list[int]:
-    """The round's filed documents stay in the record, marked cancelled."""
-    from .models import Document
+    from .services import documents_cancel
 
-    documents = Document.objects.filter(round=round_, cancelled_at__isnull=True)
-    ids = list(documents.values_list("id", flat=True))
-    documents.update(cancelled_at=at)
-    return ids
+    return documents_cancel(round_, at=at)

@@ -223,6 +223,15 @@ def documents_issue_missing(round_: Round) -> list[Document]:
     return documents_issue_missing_report(round_).documents
 
 
+def documents_cancel(round_: Round, *, at) -> list[int]:
+    """A cancelled round's filed documents stay in the record, marked cancelled; returns
+    their ids (the round's audit event lists them)."""
+    documents = Document.objects.filter(round=round_, cancelled_at__isnull=True)
+    ids = sorted(documents.values_list("id", flat=True))
+    documents.update(cancelled_at=at)
+    return ids
+
+
 def issue_after_commit(execution_id: int) -> None:
     try:
         documents_issue_report(execution_id)
