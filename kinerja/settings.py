@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "kinerja.core",
     "kinerja.accounts",
     "kinerja.organisation",
@@ -100,6 +102,8 @@ INSTALLED_APPS = [
     "kinerja.demo",
     "kinerja.operations",
     "kinerja.portal",
+    "kinerja.notifications",
+    "kinerja.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +155,9 @@ _default_sqlite = f"sqlite:///{DATA_DIR / 'kinerja.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or _default_sqlite,
-        conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # Persistent connections: opening one per request is what PostgreSQL spent most of
+        # its time on under load (bench/load/, docs/operations.md); health-checked before reuse.
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -248,6 +254,34 @@ CONTENT_SECURITY_POLICY = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Background work: a queue in the database (no broker), run by `manage.py db_worker` beside the
+# web server. Documents are rendered and signed there, after the step's transaction commits.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KINERJA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# E-mail: reminders and escalations (kinerja/notifications). SMTP from the environment; the
+# demo writes each message to a file under DATA_DIR/mail instead.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kinerja@localhost")
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = envint("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+elif DEMO_MODE:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+else:
+    # No SMTP server configured: the messages are written to the log, never lost silently.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 LOGGING = {
     "version": 1,

@@ -13,3 +13,6 @@ from kinerja.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS
 
 # Argon2 on every factory-made user would slow the suite; tests of hashing use the real list.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PRODUCTION_PASSWORD_HASHERS]
+
+# Mail stays in django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -18,6 +18,8 @@ urlpatterns = [
     path("sops/", include("kinerja.sops.urls")),
     path("rounds/", include("kinerja.collection.urls")),
     path("documents/", include("kinerja.documents.urls")),
+    path("notifications/", include("kinerja.notifications.urls")),
+    path("dashboard/", include("kinerja.dashboard.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("kinerja.portal.urls")),

@@ -19,7 +19,7 @@ from kinerja.organisation.selectors import (
 )
 from kinerja.sops.selectors import sop_list_for_viewer, sop_version_get_for_viewer
 
-from . import catalogue, collection, documents, tokens
+from . import catalogue, collection, dashboard, documents, notifications, tokens
 from .auth import bearer, session, viewer_of
 from .docs import docs_view
 from .parser import ExactNumbers
@@ -134,6 +134,8 @@ api.add_router("", tokens.router)
 api.add_router("", collection.router)
 api.add_router("", documents.router)
 api.add_router("", catalogue.router)
+api.add_router("", notifications.router)
+api.add_router("", dashboard.router)
 
 
 def _unit_out(unit) -> dict:
