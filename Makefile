@@ -80,13 +80,23 @@ system-packages: pdf-libraries
 	  || { echo "Could not install$$missing. Install them with: apt-get install$$missing"; exit 1; }; \
 	fi
 
+# Beside the web server, the task worker files the documents of the steps completed in the
+# demo. It runs in a session of its own (setsid), so that Ctrl+C reaches only the web server;
+# the trap then stops the worker once, gracefully (a document being rendered is finished and
+# filed), however the server ends. The reminders' sweep runs every five minutes beside them
+# (cron's job in production); the demo's mail is written under data/mail/.
 demo: install pdf-libraries
 	mkdir -p data
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v0
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(DEMO_ENV) $(PY) manage.py demo_setup
 	$(DEMO_ENV) $(PY) manage.py demo_accounts
-	@echo "Kinerja demo on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	@echo "Kinerja demo on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it and its task worker)"
+	@$(DEMO_ENV) setsid $(PY) manage.py db_worker --interval 2 --no-reload & worker=$$!; \
+	$(DEMO_ENV) setsid sh -c 'while :; do $(PY) manage.py send_reminders -v0; sleep 300; done' & \
+	sweeper=$$!; \
+	trap 'kill -TERM $$worker -$$sweeper 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The collected static files (the pages' CSS and JavaScript, compressed: about 20 s), made

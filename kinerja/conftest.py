@@ -488,6 +488,20 @@ def live_server_for_module():
         server.stop()
 
 
+def run_pending_tasks(*, failed_ok: bool = False) -> list:
+    """Runs the jobs queued so far, as the task worker beside the web server would: a
+    completed step queues its documents (kinerja/documents/tasks.py), which nothing files
+    until then. Inside the test's transaction (`tasks.run_ready_tasks`). Returns the jobs'
+    `DBTaskResult` rows; a job that raised fails the test, unless `failed_ok`."""
+    from kinerja.documents.tasks import run_ready_tasks
+
+    ran = run_ready_tasks(worker_id="tests")
+    failed = [result for result in ran if result.status == "FAILED"]
+    if failed and not failed_ok:
+        pytest.fail("a queued job failed:\n" + "\n".join(result.traceback for result in failed))
+    return ran
+
+
 def catalogue_of_year(agency, unit, year: int = 2026) -> Indicator:
     """The least catalogue that lets an agency collect a year: one indicator of `unit` with a
     target for it (a disposition is refused for a year the catalogue does not cover)."""

@@ -53,8 +53,8 @@ DEMO_PASSWORD = os.environ.get("KINERJA_DEMO_PASSWORD", "kinerja-demo-2026")
 KINERJA_SITE_URL = os.environ.get("KINERJA_SITE_URL", "http://127.0.0.1:8000")
 # Opens the agency's PKCS#12 signing certificate; never stored in the database.
 KINERJA_SIGNING_PASSPHRASE = os.environ.get("KINERJA_SIGNING_PASSPHRASE", "")
-# File each completed step's documents right after its commit (off only where a test walks
-# pages that do not concern documents: rendering is the slow part of a round).
+# Queue each completed step's documents for the task worker (`manage.py db_worker`); off only
+# where a test walks pages that do not concern documents (rendering is the slow part).
 KINERJA_ISSUE_DOCUMENTS = envbool("KINERJA_ISSUE_DOCUMENTS", True)
 # The PDF signing backend: a dotted path to a kinerja.documents.signing.SigningBackend.
 KINERJA_SIGNING_BACKEND = os.environ.get(
@@ -145,6 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "kinerja.portal.context_processors.navigation",
+                "kinerja.notifications.context_processors.unread",
             ],
         },
     }

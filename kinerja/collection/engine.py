@@ -17,6 +17,7 @@ when the last per-unit step of the SOP is done, the data is final.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from kinerja.sops.models import (
     StepKind,
     StepScope,
 )
+from kinerja.worktime.calendar import Calendar
 
 from .models import ExecutionStatus, Round, StepExecution, Track, TrackStage
 from .signals import step_completed
@@ -237,6 +239,24 @@ def reopen(round_: Round, *, tracks: list[Track], step: SopStep | None) -> list[
     if step is None:
         raise ValueError("The units go back to a step: name it.")
     return [open_step(round_, step, track) for track in tracks]
+
+
+def recompute_due_times(agency) -> list[tuple[StepExecution, datetime]]:
+    """Count the due time of each of the agency's open steps again, through its calendar as it
+    is now (a holiday added, the hours changed); returns the executions whose due time moved,
+    each with the due time it had. A done step keeps the due time it was measured against."""
+    calendar = Calendar.load(agency)
+    moved = []
+    for execution in (StepExecution.objects.select_for_update(of=("self",))
+                      .filter(round__agency=agency, status=ExecutionStatus.OPEN)
+                      .select_related("step").order_by("id")):
+        due = calendar.add_working_minutes(execution.assigned_at,
+                                           execution.step.time_standard_minutes)
+        if due != execution.due_at:
+            moved.append((execution, execution.due_at))
+            execution.due_at = due
+    StepExecution.objects.bulk_update([execution for execution, _before in moved], ["due_at"])
+    return moved
 
 
 def _finish(execution: StepExecution, *, user, role: Role, outcome: str, note: str,

@@ -1,3 +1,10 @@
-app_name = "dashboard"
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("rounds/<id64:round_id>/", views.round_dashboard, name="round_dashboard"),
+    path("remind/<id64:execution_id>/", views.remind, name="remind"),
+]

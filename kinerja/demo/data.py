@@ -8,6 +8,16 @@ from kinerja.catalogue import demo as catalogues
 # Person: (username, title prefix, name, title suffix, NIP | "pppk:NUMBER" | "", rank,
 #          unit code, position kind, position title, acting "" | "plt" | "plh")
 # "sop": the agency's SOP, a file of kinerja/sops/data; "catalogue": its demo Renstra.
+# Every demo person's e-mail address is `demo_email(username)`: the demo's reminders are
+# written as files under DATA_DIR/mail (settings: the file-based e-mail backend in demo mode).
+
+# A reserved test domain (RFC 2606): no mail of the demo can reach a real mailbox.
+DEMO_EMAIL_DOMAIN = "demo.kinerja.test"
+
+
+def demo_email(username: str) -> str:
+    return f"{username}@{DEMO_EMAIL_DOMAIN}"
+
 
 BAPPEDA = {
     "code": "bappeda-banggai",

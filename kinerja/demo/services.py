@@ -25,7 +25,7 @@ from kinerja.sops.services import sop_load
 from kinerja.worktime.calendar import Calendar
 
 from . import clock, timeline
-from .data import DEMO_AGENCIES
+from .data import DEMO_AGENCIES, demo_email
 from .rounds import demo_rounds
 
 SOP_DIR = Path(settings.BASE_DIR) / "kinerja/sops/data"
@@ -120,7 +120,7 @@ def _agency(spec: dict, tags: dict, today: date) -> Agency:
             Person.objects.update_or_create(user=user, defaults={
                 "agency": agency, "name": name, "title_prefix": prefix,
                 "title_suffix": suffix, "employee_number": nip or None,
-                "number_kind": number_kind, "rank": rank})
+                "number_kind": number_kind, "rank": rank, "email": demo_email(username)})
         person = Person.objects.get(user=user)
         person.full_clean()
         position, _ = Position.objects.get_or_create(unit=units[unit_code], kind=kind,

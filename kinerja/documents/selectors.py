@@ -10,14 +10,17 @@ see: another agency's document is a 404, one the person may not read at its unit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from kinerja.collection.models import Round, Track
+from kinerja.collection.models import ExecutionStatus, Round, StepExecution, Track
 from kinerja.organisation.visibility import Viewer
+from kinerja.sops.models import StepKind
 
+from .cycle import FILED_WHEN_RETURNED, STEP_DOCUMENTS
 from .models import Document, DocumentFailure, DocumentKind
 
 # A unit's copy of the format carries no data of the unit: the whole agency may read it.
@@ -100,3 +103,93 @@ def document_failures_of_round_for_viewer(*, viewer: Viewer,
                 .order_by("execution__step__number", "track__unit__order", "id"))
     return [failure for failure in failures
             if may_view_document(viewer=viewer, document=failure)]
+
+
+# -- documents still to come -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BeingIssued:
+    """A document a completed step files and has not filed yet, nor failed to file."""
+
+    execution: StepExecution
+    kind: str
+
+    @property
+    def track(self) -> Track | None:
+        return self.execution.track
+
+    @property
+    def label(self) -> str:
+        return str(DocumentKind(self.kind).label)
+
+
+def _jobs_that_failed(execution_ids: set[int]) -> set[int]:
+    """The steps whose documents job the worker could not finish (the database gone, say: a
+    rendering or signing failure is a `DocumentFailure` and the job succeeds) and that wait
+    for no other job. Nothing will file their documents until `manage.py issue_documents`
+    runs: they are not being issued."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import issue_documents_task
+
+    jobs = (DBTaskResult.objects
+            .filter(task_path=issue_documents_task.module_path,
+                    args_kwargs__args__0__in=sorted(execution_ids),
+                    status__in=[TaskResultStatus.FAILED, TaskResultStatus.READY,
+                                TaskResultStatus.RUNNING])
+            .values_list("args_kwargs", "status"))
+    failed: set[int] = set()
+    waiting: set[int] = set()
+    for args_kwargs, status in jobs:
+        execution_id = args_kwargs["args"][0]
+        (failed if status == TaskResultStatus.FAILED else waiting).add(execution_id)
+    return failed - waiting
+
+
+def documents_being_issued(round_: Round) -> list[BeingIssued]:
+    """The documents the round's completed steps file that are neither filed nor failed, in
+    step order: their job waits for the task worker or runs now (tasks.py), or none was
+    queued (`KINERJA_ISSUE_DOCUMENTS` off; `manage.py issue_documents` files them). A
+    document that could not be made is a `DocumentFailure`, shown as such, not here."""
+    executions = list(
+        round_.executions.filter(status__in=[ExecutionStatus.DONE, ExecutionStatus.RETURNED],
+                                 step__kind__in=list(STEP_DOCUMENTS))
+        .select_related("step", "track__unit")
+        .order_by("step__number", "track__unit__order", "id"))
+    if not executions:
+        return []
+    filed = set(Document.objects.filter(round=round_).values_list("execution_id", "kind"))
+    failed = set(DocumentFailure.objects.filter(round=round_, resolved_at__isnull=True)
+                 .values_list("execution_id", "kind"))
+    missing = []
+    for execution in executions:
+        kinds = STEP_DOCUMENTS[StepKind(execution.step.kind)]
+        if execution.status == ExecutionStatus.RETURNED:
+            kinds = [kind for kind in kinds if kind in FILED_WHEN_RETURNED]
+        if (execution.id, "") in failed:  # none of its documents could even be listed
+            continue
+        missing += [BeingIssued(execution, kind) for kind in kinds
+                    if (execution.id, kind) not in filed | failed]
+    if not missing:
+        return []
+    stalled = _jobs_that_failed({item.execution.id for item in missing})
+    return [item for item in missing if item.execution.id not in stalled]
+
+
+def documents_being_issued_for_viewer(*, viewer: Viewer, round_: Round) -> list[BeingIssued]:
+    """`documents_being_issued` that the person will read once filed (`may_view_document`)."""
+    if not _of_viewers_agency(viewer, round_.agency_id):
+        return []
+    found = documents_being_issued(round_)
+    sees_all = None
+    visible = []
+    for item in found:
+        if item.kind == DocumentKind.AGENCY_RECAP:
+            if sees_all is None:
+                sees_all = viewer.sees_every_unit(round_.tracks.select_related("unit"))
+            if sees_all:
+                visible.append(item)
+        elif _may_view_copy(viewer, item.track, item.kind):
+            visible.append(item)
+    return visible

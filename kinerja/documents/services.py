@@ -186,9 +186,10 @@ def documents_issue_report(execution_id: int) -> IssueReport:
     _failures_resolve(execution, "")
     for spec in specs:
         try:
-            # A savepoint: whatever failed, the failure can still be written.
-            with transaction.atomic():
-                document, filed_now = _document_issue(execution, spec)
+            # No transaction around the rendering: on SQLite (IMMEDIATE transactions) it would
+            # hold the write lock for the seconds a PDF takes. `_document_issue` writes in its
+            # own transaction, after the PDF is made.
+            document, filed_now = _document_issue(execution, spec)
         except DocumentIssueError as error:
             report.failures.append(_failure_record(
                 execution, kind=spec.kind, title=spec.title, track=spec.track, error=error))
@@ -230,15 +231,6 @@ def documents_cancel(round_: Round, *, at) -> list[int]:
     ids = sorted(documents.values_list("id", flat=True))
     documents.update(cancelled_at=at)
     return ids
-
-
-def issue_after_commit(execution_id: int) -> None:
-    try:
-        documents_issue_report(execution_id)
-    except Exception:
-        # The step itself is done; a rendering or signing failure is already recorded, this
-        # is anything else (the database?). `manage.py issue_documents` files what is missing.
-        logger.exception("Could not issue the documents of step execution %s", execution_id)
 
 
 def document_verify(document: Document, content: bytes) -> bool:

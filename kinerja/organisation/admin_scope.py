@@ -30,6 +30,7 @@ AGENCY_ADMIN_PERMISSIONS = {
     "accounts": {"apitoken": "vc"},
     "catalogue": {"renstraperiod": "avcd", "goal": "avcd", "objective": "avcd",
                   "indicator": "avcd", "indicatoryeartarget": "avcd"},
+    "notifications": {"remindersettings": "avc", "notificationpreference": "avc"},
     "worktime": {"workcalendar": "vc", "workinghours": "avcd", "specialperiod": "avcd",
                  "specialperiodhours": "avcd", "calendarday": "avcd"},
 }

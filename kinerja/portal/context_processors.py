@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kinerja.dashboard.selectors import may_see_dashboard
 from kinerja.organisation.admin_scope import is_agency_admin
 
 
@@ -11,6 +12,10 @@ def navigation(request):
         return {"nav_items": []}
     viewer = request.viewer
     items = []
+    dashboard = may_see_dashboard(viewer)
+    if dashboard:
+        items.append({"key": "dashboard", "label": _("Dashboard"),
+                      "url": reverse("dashboard:dashboard")})
     if viewer.has_person:
         items += [
             {"key": "tasks", "label": _("My tasks"), "url": reverse("core:my_tasks")},
@@ -26,6 +31,8 @@ def navigation(request):
                       "url": reverse("admin:index")})
     match = getattr(request, "resolver_match", None)
     active = {"core": "tasks", "sops": "sops", "organisation": "organisation",
-              "collection": "rounds"}.get(
+              "collection": "rounds", "dashboard": "dashboard"}.get(
         match.app_name if match else "", "")
-    return {"nav_items": items, "viewer": viewer, "active_nav": active}
+    # `may_see_dashboard`: the round page links to the round's dashboard for these people.
+    return {"nav_items": items, "viewer": viewer, "active_nav": active,
+            "may_see_dashboard": dashboard}

@@ -18,6 +18,7 @@ from kinerja.collection.models import (
 )
 from kinerja.core.models import AuditEvent
 from kinerja.documents.models import Hardcopy
+from kinerja.notifications.models import Notification
 
 PASSWORD = "correct-horse-battery"
 BASE = "/api/v1"
@@ -81,4 +82,5 @@ def database_state() -> tuple:
         ReturnRecord.objects.count(), AuditEvent.objects.count(),
         list(ApiToken.objects.order_by("id").values_list("id", "revoked_at")),
         list(Hardcopy.objects.order_by("id").values_list("id", "location", "version")),
+        list(Notification.objects.order_by("id").values_list("id", "read_at")),
     )

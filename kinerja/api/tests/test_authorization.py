@@ -21,6 +21,7 @@ from kinerja.collection import services
 from kinerja.collection.models import Round, Track
 from kinerja.conftest import fresh
 from kinerja.documents.services import documents_issue_for, documents_issue_missing
+from kinerja.notifications.models import Notification
 from kinerja.organisation.tests.factories import UserFactory
 
 from .support import PASSWORD, Caller, database_state
@@ -188,6 +189,17 @@ def _filled_format(s: Scenario):
 
 READ_REFUSED = {NOBODY: 403}
 
+
+def _notification(s):
+    return Notification.objects.create(recipient=s.org.staff_x, agency=s.org.agency,
+                                       kind="manual", created_at=timezone.now())
+
+
+def _read_all_is_only_ones_own(s):
+    assert s.caller("staff_y").post("/notifications/read-all").json() == {"marked": 0}
+    assert Notification.objects.filter(recipient=s.org.staff_x, read_at__isnull=True).exists()
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     # -- people, organisation, SOPs
     ("GET", "/me"): Route(lambda s: ("/me", None), READ_REFUSED, "staff_x"),
@@ -236,6 +248,24 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/rounds/{round_id}"): Route(
         lambda s: (f"/rounds/{s.round_at('met').id}", None), {OUTSIDER: 404, NOBODY: 403},
         "staff_y"),
+    # -- the dashboard: the leadership and unit heads, never staff
+    ("GET", "/dashboard"): Route(
+        _after_a_round("/dashboard"), {"staff_x": 403, NOBODY: 403}, "head",
+        leak=lambda s, page: page["round"] is None),
+    ("GET", "/rounds/{round_id}/dashboard"): Route(
+        lambda s: (f"/rounds/{s.round_at('signed').id}/dashboard", None),
+        {"staff_x": 403, OUTSIDER: 404, NOBODY: 403}, "head"),
+    # -- notifications: one's own only
+    ("GET", "/notifications"): Route(
+        lambda s: (_notification(s), ("/notifications", None))[1], READ_REFUSED, "staff_x",
+        leak=lambda s, page: page["count"] == 0),
+    ("POST", "/notifications/{notification_id}/read"): Route(
+        lambda s: (f"/notifications/{_notification(s).id}/read", None),
+        {"staff_y": 404, "head": 404, OUTSIDER: 404, NOBODY: 403}, "staff_x"),
+    ("POST", "/notifications/read-all"): Route(
+        lambda s: (_notification(s), ("/notifications/read-all", None))[1], {NOBODY: 403},
+        "staff_x", also=_read_all_is_only_ones_own,
+        notes="Marks the caller's own notifications only: no one else's can be named."),
     # -- documents
     ("GET", "/rounds/{round_id}/documents"): Route(
         _round_documents, {OUTSIDER: 404, NOBODY: 403}, "staff_y"),

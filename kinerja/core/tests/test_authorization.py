@@ -23,6 +23,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.built_once("entry_round")]
 PAGES = {
     "core:home": (lambda o, s: {}, "staff_x", [], []),
     "core:my_tasks": (lambda o, s: {}, "staff_x", [], []),
+    # The head's dashboard: the leadership and unit heads; staff are refused.
+    "dashboard:dashboard": (lambda o, s: {}, "head", ["staff_x", "staff_y"], []),
+    "dashboard:round_dashboard": (lambda o, s: {"round_id": s.round.id}, "head", ["staff_x"],
+                                  ["outsider"]),
     "organisation:unit_list": (lambda o, s: {}, "kabid_x", [], []),
     "organisation:unit_detail": (lambda o, s: {"unit_id": o.division_x.id}, "kabid_x",
                                  ["kabid_y", "staff_y", "secretary"], ["outsider"]),
@@ -132,6 +136,9 @@ ELSEWHERE = {
     "documents:verify",  # public by design: documents/tests/test_signing.py
     # A GET with the typed value, which the PAGES table does not send:
     "collection:track_value_preview",  # collection/tests/test_entry_page.py
+    "notifications:list", "notifications:read", "notifications:read_all",
+    "notifications:preferences",  # notifications/tests/test_pages.py
+    "dashboard:remind",  # dashboard/tests/test_dashboard.py (remind)
 }
 
 

@@ -290,7 +290,7 @@ def site(django_db_setup, django_db_blocker, browser: Browser):
                 page.locator("#id_username").fill(username)
                 page.locator("#id_password").fill(PASSWORD)
                 page.locator("form:has(#id_password) [type=submit]").click()
-                page.wait_for_url(f"{server.url}/tasks/")
+                page.wait_for_url(re.compile(rf"^{re.escape(server.url)}/(tasks|dashboard)/$"))
                 found.sessions[username] = context.storage_state()
                 context.close()
             yield found

@@ -18,9 +18,11 @@ from django.utils import translation
 from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
+from kinerja.dashboard.selectors import lands_on_dashboard
 from kinerja.demo.data import DEMO_AGENCIES
 from kinerja.demo.services import sop_text_for
 from kinerja.organisation.nip import format_nip
+from kinerja.organisation.visibility import Viewer
 from kinerja.sops.models import Sop
 
 pytestmark = [pytest.mark.browser, pytest.mark.demo, pytest.mark.django_db]
@@ -204,6 +206,11 @@ def _saved_language(username: str) -> str:
 BILINGUAL = {next(row[0] for row in spec["people"]) for spec in DEMO_AGENCIES}
 
 
+def _lands_on_dashboard(username: str) -> bool:
+    """The head and the secretary open Kinerja on the dashboard."""
+    return lands_on_dashboard(Viewer.for_user(get_user_model().objects.get(username=username)))
+
+
 def _walk_through(account, live_site, new_context) -> None:
     """Log in, My tasks, the SOP list, the SOP in Indonesian; for the accounts of
     `BILINGUAL`, then in English and in Indonesian again."""
@@ -211,6 +218,9 @@ def _walk_through(account, live_site, new_context) -> None:
     page, problems = _open(new_context, live_site, locale="en-US")
     try:
         _log_in(page, account.username, account.password)
+        if _lands_on_dashboard(account.username):
+            page.wait_for_url(f"{live_site.url}/dashboard/")
+            page.locator('a[data-nav="tasks"]').click()
         page.wait_for_url(f"{live_site.url}/tasks/")
         expect(page.locator("html")).to_have_attribute("lang", "id")
         expect(page.locator("h1")).to_have_text(MY_TASKS["id"])

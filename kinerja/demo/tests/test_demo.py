@@ -36,6 +36,8 @@ def test_demo_accounts_json_lists_every_account(demo):
         assert set(account) >= {"username", "password", "name", "position", "unit"}
         assert all(account[key] for key in ("username", "password", "name", "position",
                                             "unit"))
+        # Every demo person gets the reminders by e-mail, written under data/mail/.
+        assert account["email"] == f"{account['username']}@demo.kinerja.test"
     assert len({account["username"] for account in accounts}) == len(accounts)
 
 

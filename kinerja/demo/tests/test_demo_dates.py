@@ -275,6 +275,24 @@ def test_filed_documents_print_their_steps_date(demo, agency):
                 assert build_day not in printed, document.title
 
 
+def test_the_demo_leaves_no_documents_job_for_the_worker(demo):
+    """Each step's documents job ran at the step's moment, in the build (demo/rounds.py):
+    the worker `make demo` starts finds the queue empty, and every completed step of every
+    round has its documents."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kinerja.collection.models import Round
+    from kinerja.documents import selectors
+    from kinerja.documents.models import DocumentFailure
+    from kinerja.documents.tasks import issue_documents_task
+
+    jobs = DBTaskResult.objects.filter(task_path=issue_documents_task.module_path)
+    assert jobs.exists() and not jobs.exclude(status="SUCCESSFUL").exists()
+    assert not DocumentFailure.objects.exists()
+    for round_ in Round.objects.all():
+        assert selectors.documents_being_issued(round_) == [], round_
+
+
 # -- the clock and the timeline, without the database -------------------------------------------
 
 @pytest.mark.django_db(False)

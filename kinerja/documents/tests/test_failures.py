@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kinerja.collection import services as collection
 from kinerja.collection.models import ExecutionStatus, StepExecution
-from kinerja.conftest import catalogue_of_year
+from kinerja.conftest import catalogue_of_year, run_pending_tasks
 from kinerja.documents import services
 from kinerja.documents.models import Document, DocumentFailure, DocumentKind, FailureCause
 from kinerja.organisation.setup import ensure_agency_admin_group
@@ -36,11 +36,13 @@ def open_round(person, sop, *, subject="Data triwulan II"):
 
 
 @pytest.fixture
-def failed_round(org, sop, agency_certificate, settings, django_capture_on_commit_callbacks):
-    """Agency A's round whose step 1 was completed while the passphrase was wrong."""
+def failed_round(org, sop, agency_certificate, settings):
+    """Agency A's round whose step 1 was completed, and its documents job run by the task
+    worker, while the passphrase was wrong."""
     settings.KINERJA_SIGNING_PASSPHRASE = "salah"
-    with django_capture_on_commit_callbacks(execute=True):
-        return open_round(org.head, sop)
+    round_ = open_round(org.head, sop)
+    run_pending_tasks()  # the job succeeds: the failure is recorded, not raised
+    return round_
 
 
 @pytest.fixture

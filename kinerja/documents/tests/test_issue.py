@@ -86,22 +86,26 @@ def test_documents_embed_only_the_shipped_fonts(org, opened_round):
     assert fonts and all(name.startswith("Kinerja-") for name in fonts), fonts
 
 
-def test_a_step_files_its_document_when_its_transaction_commits(
-        org, sop, django_capture_on_commit_callbacks):
+def test_a_step_files_its_document_through_the_task_worker(org, sop):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from kinerja.collection import services as collection
+    from kinerja.conftest import run_pending_tasks
 
     today = timezone.localdate()
     disposition = collection.disposition_create(
         user=org.head.user, sop=sop, year=2026, period="Q2", date=today, speed="biasa",
         security="biasa", subject="Data triwulan II", instruction="Kumpulkan.",
         deadline=today + timedelta(days=7))
-    with django_capture_on_commit_callbacks(execute=True):
-        round_ = collection.disposition_sign(user=org.head.user, disposition=disposition,
-                                             expected_version=disposition.version)
+    round_ = collection.disposition_sign(user=org.head.user, disposition=disposition,
+                                         expected_version=disposition.version)
+    assert not Document.objects.filter(round=round_).exists()  # the request renders nothing
+    [job] = [job for job in run_pending_tasks()
+             if job.task_path == "kinerja.documents.tasks.issue_documents_task"]
+    assert job.args_kwargs == {"args": [round_.executions.get(step__number=1).id],
+                               "kwargs": {}}
     [document] = Document.objects.filter(round=round_)
     assert document.kind == DocumentKind.DISPOSITION
     assert document.execution == StepExecution.objects.get(round=round_, step__number=1)

@@ -23,6 +23,7 @@ from django.db.models.fields.files import FieldFile
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, resolve, reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from kinerja.accounts.models import ApiToken, User
 from kinerja.accounts.services import api_token_create
@@ -33,6 +34,8 @@ from kinerja.conftest import catalogue_of_year
 from kinerja.core.models import AuditEvent
 from kinerja.documents.models import Document, DocumentFailure, DocumentSettings
 from kinerja.documents.services import documents_issue_missing
+from kinerja.notifications.models import NotificationPreference, ReminderSettings
+from kinerja.notifications.tasks import deliver_notifications
 from kinerja.organisation.models import (
     Agency,
     FunctionTag,
@@ -150,6 +153,13 @@ BUILDERS: dict[type[Model], Callable[[OtherAgency], Model]] = {
         agency=other.org.other_agency, round=other[Document].round,
         execution=other[Document].execution, kind="", title=SECRET, cause="signing",
         detail=SECRET),
+    ReminderSettings: lambda other: ReminderSettings.objects.create(
+        agency=other.org.other_agency),
+    NotificationPreference: lambda other: NotificationPreference.objects.create(
+        person=other.person),
+    # The task queue's jobs: the superuser's alone (no agency administrator sees them).
+    DBTaskResult: lambda other: DBTaskResult.objects.get(
+        id=deliver_notifications.enqueue([0]).id),
 }
 
 
