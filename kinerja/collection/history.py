@@ -135,6 +135,9 @@ SENTENCES = {
     "catalogue.imported": gettext_lazy("%(person)s imported the catalogue of %(object)s"),
     "api_token.created": gettext_lazy("%(person)s created the API token “%(object)s”"),
     "api_token.revoked": gettext_lazy("%(person)s revoked the API token “%(object)s”"),
+    "workcalendar.due_times_recomputed": gettext_lazy(
+        "The working calendar changed: the due times of %(count)s open steps were "
+        "recomputed"),
 }
 # collection's own actions, which no other app may register (`register`).
 OWN_ACTIONS = frozenset(SENTENCES)
@@ -809,6 +812,12 @@ def _object_built(event, data, lookups, values):
     return [(_("File"), source)] if isinstance(source, str) and source else []
 
 
+def _count_built(event, data, lookups, values):
+    moved = data.get("moved")
+    values["count"] = moved if isinstance(moved, int) else NOTHING
+    return []
+
+
 BUILDERS = {
     "disposition.created": _disposition_built,
     "disposition.updated": _disposition_built,
@@ -835,6 +844,7 @@ BUILDERS = {
     "catalogue.imported": _object_built,
     "api_token.created": _object_built,
     "api_token.revoked": _object_built,
+    "workcalendar.due_times_recomputed": _count_built,
 }
 
 

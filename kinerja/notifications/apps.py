@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
 
     name = "kinerja.notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from . import history
+
+        history.register()

@@ -5,6 +5,7 @@ from django.core import mail
 from django.http import Http404
 from django_tasks_db.models import DBTaskResult
 
+from kinerja.collection.history import all_entries
 from kinerja.collection.models import StepExecution
 from kinerja.core.errors import OutOfTurn, PermissionDenied
 from kinerja.core.models import AuditEvent
@@ -12,6 +13,7 @@ from kinerja.notifications.holders import Holders, holders
 from kinerja.notifications.models import Notification
 from kinerja.notifications.services import remind_now
 from kinerja.notifications.tasks import deliver_notifications
+from kinerja.organisation.visibility import Viewer
 
 from .support import give_addresses
 
@@ -52,6 +54,14 @@ def test_the_head_reminds_the_holders_at_once(org, entry_round, django_capture_o
     assert event.agency == org.agency and event.actor == org.head.user
     assert event.round_id == entry_round.id and event.step == 5
     assert sorted(event.data["recipients"]) == sorted([org.staff_x.id, org.staff_data.id])
+    # The round's history tells it as a sentence, under the step, to those who may read the
+    # unit's draft events (the unit itself, while the data is a draft).
+    [entry] = [entry for entry in all_entries(viewer=Viewer.for_user(org.staff_x.user),
+                                              round_=entry_round)
+               if entry.action == "notification.reminded"]
+    assert entry.step_number == 5
+    assert entry.sentence == (f"{org.head.full_name} mengingatkan 2 orang yang memegang "
+                              "langkah ini")
     # The e-mails go through the queue: one job, which sends them, once. (Run here as the
     # worker runs it; `db_worker` itself closes the connection, which the test's transaction
     # does not survive on PostgreSQL.)
