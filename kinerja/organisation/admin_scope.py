@@ -39,7 +39,14 @@ AGENCY_ADMIN_PERMISSIONS = {
 def is_agency_admin(user) -> bool:
     if not user.is_authenticated or not user.is_staff:
         return False
-    return user.groups.filter(name=AGENCY_ADMIN_GROUP).exists() and admin_agency_id(user)
+    # Asked for every model of an admin page (the menu, each permission): remembered on the
+    # user object, which lives for one request.
+    cached = user.__dict__.get("_is_agency_admin")
+    if cached is None:
+        cached = bool(user.groups.filter(name=AGENCY_ADMIN_GROUP).exists()
+                      and admin_agency_id(user))
+        user.__dict__["_is_agency_admin"] = cached
+    return cached
 
 
 def admin_agency_id(user) -> int | None:
