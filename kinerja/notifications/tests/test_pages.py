@@ -118,10 +118,13 @@ def test_the_badge_counts_unread_with_words(client, org, swept, badge_settings):
     html = page.content.decode()
     assert 'id="unread-badge"' in html and reverse("notifications:list") in html
     assert "visually-hidden" in html.split('id="unread-badge"')[1].split("</a>")[0]
+    # On a phone the menu is folded: its button carries the count too.
+    assert '<span class="badge rounded-pill text-bg-danger" id="unread-badge-menu">2<' in html
     client.post(reverse("notifications:read_all"))
     page = client.get(reverse("core:my_tasks"))
     assert page.context["unread_notification_count"] == 0
     assert 'id="unread-badge"' not in page.content.decode()
+    assert 'id="unread-badge-menu"' not in page.content.decode()
 
 
 def test_no_badge_for_anonymous_or_a_login_without_person(
