@@ -57,6 +57,14 @@ class BarRow:
     value_x: str
     value_y: str
 
+    @classmethod
+    def at(cls, index: int, label: str, title: str, segments: list[Segment],
+           value: str) -> BarRow:
+        """The chart's `index`-th row: its label above the bar, the value at the right."""
+        base = TOP + index * ROW
+        return cls(cut(label), title, _n(base + 12), _n(base + 17), segments, value,
+                   _n(BAR_WIDTH + 6), _n(base + 27))
+
 
 @dataclass
 class Tick:
@@ -110,7 +118,6 @@ def step_time_chart(steps: list[StepTime]) -> BarChart:
     chart.reference_x = _n(_x(100, top))
     chart.reference_label = _("standard")
     for index, step in enumerate(shown):
-        base = TOP + index * ROW
         label = f"{step.step.number} · {step.step.get_kind_display()}"
         segments = []
         if step.max_percent is not None:
@@ -138,18 +145,7 @@ def step_time_chart(steps: list[StepTime]) -> BarChart:
             if step.median_percent is not None
             else "—"
         )
-        chart.rows.append(
-            BarRow(
-                cut(label),
-                f"{_('Step')} {label}",
-                _n(base + 12),
-                _n(base + 17),
-                segments,
-                value,
-                _n(BAR_WIDTH + 6),
-                _n(base + 27),
-            )
-        )
+        chart.rows.append(BarRow.at(index, label, f"{_('Step')} {label}", segments, value))
     return chart
 
 
@@ -159,22 +155,13 @@ def category_chart(achievement: Achievement) -> BarChart:
     chart = _chart("chart-categories", _("Indicators per category"), len(rows))
     top = float(max((row.count for row in rows), default=0) or 1)
     for index, row in enumerate(rows):
-        base = TOP + index * ROW
         css = "cat-none" if row.code == NOT_COMPUTABLE else f"cat-{row.code}"
-        chart.rows.append(
-            BarRow(
-                cut(row.label),
-                row.label,
-                _n(base + 12),
-                _n(base + 17),
-                [Segment("0", _n(_x(row.count, top)), f"bar {css}", f"{row.label}: {row.count}")]
-                if row.count
-                else [],
-                number(row.count),
-                _n(BAR_WIDTH + 6),
-                _n(base + 27),
-            )
+        segments = (
+            [Segment("0", _n(_x(row.count, top)), f"bar {css}", f"{row.label}: {row.count}")]
+            if row.count
+            else []
         )
+        chart.rows.append(BarRow.at(index, row.label, row.label, segments, number(row.count)))
     return chart
 
 
@@ -191,7 +178,6 @@ def objective_chart(achievement: Achievement) -> BarChart:
     chart.reference_x = _n(_x(100, top))
     chart.reference_label = "100 %"
     for index, row in enumerate(rows):
-        base = TOP + index * ROW
         label = f"{row.code} {row.text}"
         css = f"bar cat-{row.band.code}" if row.band is not None else "bar cat-none"
         value = format_percent(row.percent) if row.percent is not None else "—"
@@ -200,18 +186,7 @@ def objective_chart(achievement: Achievement) -> BarChart:
             if row.percent is not None
             else []
         )
-        chart.rows.append(
-            BarRow(
-                cut(label),
-                label,
-                _n(base + 12),
-                _n(base + 17),
-                segments,
-                value,
-                _n(BAR_WIDTH + 6),
-                _n(base + 27),
-            )
-        )
+        chart.rows.append(BarRow.at(index, label, label, segments, value))
     return chart
 
 
