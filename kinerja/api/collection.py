@@ -66,7 +66,8 @@ def _number(value: Decimal | None) -> str | None:
     return machine_text(value)
 
 
-def _percent(value: Decimal | None) -> str | None:
+def percent_text(value: Decimal | None) -> str | None:
+    """A percentage as the API gives it: two decimals, rounded half up, as text ("87.50")."""
     if value is None:
         return None
     shown = value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -126,7 +127,7 @@ def _row_out(row, round_year: int) -> dict:
         "target_source": TargetSource(target.source).value if target else None,
         "target_year": target_year if target else None,
         "value": _number(row.value), "realisation": _number(row.realisation),
-        "achievement_percent": _percent(row.achievement.percent),
+        "achievement_percent": percent_text(row.achievement.percent),
         "achievement_reason": row.achievement.reason.value if row.achievement.reason else None,
         "category": row.category.code if row.category else None,
         "category_label": row.category.label if row.category else None,

@@ -3,12 +3,11 @@
 404 for another agency's round), the same figures as typed schemas.
 
 Numbers go out in the machine form ("87.5", "120"); achievements unrounded to two places as
-the recap API gives them (`collection._percent`), minutes as whole working minutes."""
+the recap API gives them (`collection.percent_text`), minutes as whole working minutes."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from ninja import Router, Schema
 
@@ -16,10 +15,10 @@ from kinerja.dashboard import selectors
 from kinerja.dashboard.selectors import Dashboard, StepTime, Waiting
 
 from .auth import viewer_of
+from .collection import percent_text
 from .schemas import Id
 
 router = Router(tags=["dashboard"])
-CENT = Decimal("0.01")
 
 
 class WaitingOut(Schema):
@@ -144,13 +143,6 @@ class DashboardOut(Schema):
     achievement: AchievementOut
 
 
-def _percent(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
-    shown = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return str(abs(shown) if shown == 0 else shown)
-
-
 def _round(round_) -> dict:
     return {
         "id": round_.id,
@@ -195,7 +187,7 @@ def _step_time(entry: StepTime) -> dict:
         "running": entry.running,
         "running_max_minutes": entry.running_max_minutes,
         "running_over": entry.running_over,
-        "over_percent": _percent(entry.over_percent),
+        "over_percent": percent_text(entry.over_percent),
     }
 
 
@@ -249,7 +241,7 @@ def _out(found: Dashboard) -> dict:
                     "text": row.text,
                     "indicators": row.indicators,
                     "computable": row.computable,
-                    "achievement_percent": _percent(row.percent),
+                    "achievement_percent": percent_text(row.percent),
                     "category": row.band.code if row.band else None,
                     "category_label": row.band.label if row.band else None,
                 }
@@ -269,7 +261,7 @@ def _out(found: Dashboard) -> dict:
                     "points": [
                         {
                             "round_id": point.period.round_id,
-                            "achievement_percent": _percent(point.percent),
+                            "achievement_percent": percent_text(point.percent),
                             "achievement_reason": point.reason or None,
                             "category": point.category_code or None,
                         }

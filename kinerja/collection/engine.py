@@ -250,8 +250,8 @@ def recompute_due_times(agency) -> list[tuple[StepExecution, datetime]]:
     for execution in (StepExecution.objects.select_for_update(of=("self",))
                       .filter(round__agency=agency, status=ExecutionStatus.OPEN)
                       .select_related("step").order_by("id")):
-        due = calendar.add_working_minutes(execution.assigned_at,
-                                           execution.step.time_standard_minutes)
+        due = due_time(agency, execution.assigned_at, execution.step.time_standard_minutes,
+                       calendar)
         if due != execution.due_at:
             moved.append((execution, execution.due_at))
             execution.due_at = due

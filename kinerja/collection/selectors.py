@@ -10,7 +10,7 @@ from kinerja.worktime.calendar import Calendar
 
 from . import engine
 from .models import Disposition, ExecutionStatus, Round, RoundStatus, StepExecution
-from .signing import signatures_of
+from .signing import remember_signatures, signatures_of
 from .tasks import TRACK_CODES, Task, tasks_of
 
 
@@ -80,6 +80,8 @@ def task_list_for_viewer(*, viewer: Viewer) -> list[Task]:
                       .order_by("due_at", "id"))
     dispositions = {d.round_id: d for d in Disposition.objects.filter(
         round__in={e.round_id for e in executions})}
+    for disposition in dispositions.values():
+        remember_signatures(disposition)
     tasks, seen = [], set()
     for execution in executions:
         for task in tasks_of(viewer, execution, dispositions.get(execution.round_id)):

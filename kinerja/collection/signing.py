@@ -40,5 +40,18 @@ def signatures_of(document: Model):
                                     object_id=document.pk).select_related("person")
 
 
+def remember_signatures(document: Model) -> None:
+    """Read the document's signatures once: `is_signed` then answers from memory. For the
+    readers that ask about many people at once (My tasks, who holds a step), never where the
+    document is being signed."""
+    if "_signed_roles" in document.__dict__:
+        return
+    document.__dict__["_signed_roles"] = frozenset(
+        signatures_of(document).values_list("role", flat=True))
+
+
 def is_signed(document: Model, role_name: str) -> bool:
+    remembered = document.__dict__.get("_signed_roles")
+    if remembered is not None:
+        return role_name in remembered
     return signatures_of(document).filter(role=role_name).exists()

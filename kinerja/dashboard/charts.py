@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -212,7 +211,6 @@ class Sparkline:
     reference_y: str  # 100 %
     width: str = str(SPARK_WIDTH)
     height: str = str(SPARK_HEIGHT)
-    labels: list[tuple[str, str]] = field(default_factory=list)  # (x, period) under the axis
 
 
 def trend_charts(achievement: Achievement) -> list[Sparkline]:
@@ -259,7 +257,6 @@ def trend_charts(achievement: Achievement) -> list[Sparkline]:
                 points,
                 " ".join(line),
                 _n(y_of(100)),
-                labels=[(_n(x_of(i)), p.period) for i, p in enumerate(periods)],
             )
         )
     return charts
@@ -274,6 +271,3 @@ def build(dashboard) -> dict:
         "trends": trend_charts(dashboard.achievement),
     }
 
-
-def percent(value: Decimal | None) -> str:
-    return format_percent(value) if value is not None else "—"

@@ -537,7 +537,8 @@ def _achievement(viewer: Viewer, round_: Round | None, rounds: list[Round]) -> A
     latest: dict[int, tuple[tuple[int, int], FinalisedRow]] = {}
     for row in rows:
         round_id = round_of_recap[row.recap_id]
-        # A row of a unit without a track in the round is the agency's own: nobody's draft.
+        # Only the rows of units whose track the viewer may see; a row of a unit without a
+        # track in the round is hidden too (listed as not shown), never guessed visible.
         if not visible.get((round_id, row.unit_id), False):
             if round_id == reference.round_id:
                 hidden[row.unit_name] = None

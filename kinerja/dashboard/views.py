@@ -4,7 +4,6 @@ button. Each reads one selector (or calls one service) and renders."""
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -60,6 +59,7 @@ def remind(request, execution_id: int):
         messages.error(request, error.message)
         found = selectors.dashboard_for_viewer(viewer=request.viewer, round_id=execution.round_id)
         return _page(request, found, status=error.status_code)
+    # `remind_now` refuses a step nobody holds: at least one notification was sent.
     count = len(sent)
     messages.success(
         request,
@@ -68,8 +68,6 @@ def remind(request, execution_id: int):
             "Reminder sent: %(count)d notifications.",
             count,
         )
-        % {"count": count}
-        if count
-        else _("Nobody was reminded: no one holds the step now."),
+        % {"count": count},
     )
     return redirect("dashboard:round_dashboard", execution.round_id)

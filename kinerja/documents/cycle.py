@@ -358,13 +358,20 @@ def build_spec(kind: str, round_: Round, execution: StepExecution | None,
     return builders[kind](round_, execution, track)
 
 
-def specs_for_execution(execution: StepExecution) -> list[DocumentSpec]:
+def document_kinds_for(execution: StepExecution) -> list[str]:
+    """The documents a finished step files: its kind's, and only some when it sent work
+    back; none while it is open."""
     if execution.status not in (ExecutionStatus.DONE, ExecutionStatus.RETURNED):
         return []
     kinds = STEP_DOCUMENTS.get(execution.step.kind, [])
     if execution.status == ExecutionStatus.RETURNED:
         kinds = [kind for kind in kinds if kind in FILED_WHEN_RETURNED]
-    return [build_spec(kind, execution.round, execution, execution.track) for kind in kinds]
+    return list(kinds)
+
+
+def specs_for_execution(execution: StepExecution) -> list[DocumentSpec]:
+    return [build_spec(kind, execution.round, execution, execution.track)
+            for kind in document_kinds_for(execution)]
 
 
 def draft_spec(kind: str, round_: Round, track: Track | None, *,

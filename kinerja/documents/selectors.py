@@ -11,16 +11,18 @@ see: another agency's document is a 404, one the person may not read at its unit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from kinerja.collection.models import ExecutionStatus, Round, StepExecution, Track
 from kinerja.organisation.visibility import Viewer
-from kinerja.sops.models import StepKind
 
-from .cycle import FILED_WHEN_RETURNED, STEP_DOCUMENTS
+from .cycle import STEP_DOCUMENTS, document_kinds_for
 from .models import Document, DocumentFailure, DocumentKind
 
 # A unit's copy of the format carries no data of the unit: the whole agency may read it.
@@ -123,35 +125,33 @@ class BeingIssued:
         return str(DocumentKind(self.kind).label)
 
 
-def _jobs_that_failed(execution_ids: set[int]) -> set[int]:
-    """The steps whose documents job the worker could not finish (the database gone, say: a
-    rendering or signing failure is a `DocumentFailure` and the job succeeds) and that wait
-    for no other job. Nothing will file their documents until `manage.py issue_documents`
-    runs: they are not being issued."""
+# A job RUNNING for longer than this lost its worker (killed mid-render): nothing files it.
+STALLED_AFTER = timedelta(minutes=30)
+
+
+def _executions_with_a_live_job(execution_ids: set[int]) -> set[int]:
+    """The steps whose documents job waits for the worker or runs now. Without one (the job
+    failed, its worker died, it was pruned, or issuing is switched off) nothing is coming:
+    `manage.py issue_documents` files what is missing."""
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     from .tasks import issue_documents_task
 
+    live = (Q(status=TaskResultStatus.READY)
+            | Q(status=TaskResultStatus.RUNNING,
+                started_at__gte=timezone.now() - STALLED_AFTER))
     jobs = (DBTaskResult.objects
-            .filter(task_path=issue_documents_task.module_path,
-                    args_kwargs__args__0__in=sorted(execution_ids),
-                    status__in=[TaskResultStatus.FAILED, TaskResultStatus.READY,
-                                TaskResultStatus.RUNNING])
-            .values_list("args_kwargs", "status"))
-    failed: set[int] = set()
-    waiting: set[int] = set()
-    for args_kwargs, status in jobs:
-        execution_id = args_kwargs["args"][0]
-        (failed if status == TaskResultStatus.FAILED else waiting).add(execution_id)
-    return failed - waiting
+            .filter(live, task_path=issue_documents_task.module_path,
+                    args_kwargs__args__0__in=sorted(execution_ids))
+            .order_by().values_list("args_kwargs", flat=True))
+    return {args_kwargs["args"][0] for args_kwargs in jobs}
 
 
 def documents_being_issued(round_: Round) -> list[BeingIssued]:
-    """The documents the round's completed steps file that are neither filed nor failed, in
-    step order: their job waits for the task worker or runs now (tasks.py), or none was
-    queued (`KINERJA_ISSUE_DOCUMENTS` off; `manage.py issue_documents` files them). A
-    document that could not be made is a `DocumentFailure`, shown as such, not here."""
+    """The documents the round's completed steps file that are neither filed nor failed and
+    whose job waits for the task worker or runs now (tasks.py), in step order. A document
+    that could not be made is a `DocumentFailure`, shown as such, not here."""
     executions = list(
         round_.executions.filter(status__in=[ExecutionStatus.DONE, ExecutionStatus.RETURNED],
                                  step__kind__in=list(STEP_DOCUMENTS))
@@ -159,22 +159,19 @@ def documents_being_issued(round_: Round) -> list[BeingIssued]:
         .order_by("step__number", "track__unit__order", "id"))
     if not executions:
         return []
-    filed = set(Document.objects.filter(round=round_).values_list("execution_id", "kind"))
-    failed = set(DocumentFailure.objects.filter(round=round_, resolved_at__isnull=True)
-                 .values_list("execution_id", "kind"))
+    done = set(Document.objects.filter(round=round_).values_list("execution_id", "kind"))
+    done |= set(DocumentFailure.objects.filter(round=round_, resolved_at__isnull=True)
+                .values_list("execution_id", "kind"))
     missing = []
     for execution in executions:
-        kinds = STEP_DOCUMENTS[StepKind(execution.step.kind)]
-        if execution.status == ExecutionStatus.RETURNED:
-            kinds = [kind for kind in kinds if kind in FILED_WHEN_RETURNED]
-        if (execution.id, "") in failed:  # none of its documents could even be listed
+        if (execution.id, "") in done:  # none of its documents could even be listed
             continue
-        missing += [BeingIssued(execution, kind) for kind in kinds
-                    if (execution.id, kind) not in filed | failed]
+        missing += [BeingIssued(execution, kind) for kind in document_kinds_for(execution)
+                    if (execution.id, kind) not in done]
     if not missing:
         return []
-    stalled = _jobs_that_failed({item.execution.id for item in missing})
-    return [item for item in missing if item.execution.id not in stalled]
+    coming = _executions_with_a_live_job({item.execution.id for item in missing})
+    return [item for item in missing if item.execution.id in coming]
 
 
 def documents_being_issued_for_viewer(*, viewer: Viewer, round_: Round) -> list[BeingIssued]:

@@ -10,14 +10,11 @@ only committed rows, never starts before the step's data is there."""
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 
 from django.db import transaction
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task
 from django_tasks.base import Task
-
-logger = logging.getLogger(__name__)
 
 
 @task()

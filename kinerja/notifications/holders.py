@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kinerja.collection.models import Disposition, StepExecution
+from kinerja.collection.signing import remember_signatures
 from kinerja.collection.tasks import tasks_of
 from kinerja.organisation.models import (
     Agency,
@@ -85,6 +86,8 @@ class Holders:
     def of(self, execution: StepExecution, disposition: Disposition | None) -> list[Person]:
         """The people with a task on the execution now, by name."""
         if execution.pk not in self._of:
+            if disposition is not None:
+                remember_signatures(disposition)
             found = [
                 self.people[person_id]
                 for person_id, viewer in self.viewers.items()

@@ -167,14 +167,18 @@ def _remind_agency(
         elapsed = calendar.working_minutes_between(execution.assigned_at, now)
         disposition = dispositions.get(execution.round_id)
         first = math.ceil(reminder_settings.reminder_share * standard / 100)
-        for kind, threshold in (
-            (NotificationKind.REMINDER_SHARE, first),
-            (NotificationKind.REMINDER_DUE, standard),
-        ):
-            if elapsed >= threshold:
-                wanted += [
-                    (execution, person, kind, 0) for person in holders.of(execution, disposition)
-                ]
+        # One reminder at a time: once the standard is used up, "time is up" is the news, and
+        # a holder who had no first reminder yet (a late sweep, a new holder) does not get both.
+        if elapsed >= standard:
+            kind = NotificationKind.REMINDER_DUE
+        elif elapsed >= first:
+            kind = NotificationKind.REMINDER_SHARE
+        else:
+            kind = ""
+        if kind:
+            wanted += [
+                (execution, person, kind, 0) for person in holders.of(execution, disposition)
+            ]
         if reminder_settings.escalation_enabled and elapsed > standard:
             overdue = (elapsed - 1) // standard  # the n with elapsed > n × standard
             levels = holders.escalation_levels(execution, disposition)
@@ -426,6 +430,9 @@ def send_digests(agency: Agency, *, now: datetime, holders: Holders | None = Non
             )
         if _send(subject, message, person, [n.pk for n in found]):
             sent += 1
+        else:  # the day is given back: the next sweep tries the digest again
+            NotificationPreference.objects.filter(pk=preference.pk).update(
+                last_digest_on=preference.last_digest_on)
     return sent
 
 

@@ -73,7 +73,7 @@ def link(notification: Notification, viewer: Viewer | None = None) -> str:
     if execution is None:
         return reverse("notifications:list")
     track = execution.track if execution.track_id else None
-    if track is not None and (viewer is None or viewer.can_see_track(track)):
+    if track is not None and viewer is not None and viewer.can_see_track(track):
         return reverse("collection:track_detail", args=[execution.round_id, track.pk])
     return reverse("collection:round_detail", args=[execution.round_id]) + (
         f"#step-{execution.step.number}"

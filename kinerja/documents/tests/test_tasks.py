@@ -204,9 +204,8 @@ def test_issuing_switched_off_queues_nothing(org, sop, settings):
     settings.KINERJA_ISSUE_DOCUMENTS = False
     round_ = sign(org, draft_disposition(org, sop))
     assert queued() == []
-    # Not filed, not failed: the page says it is to come; `issue_documents` files it.
-    assert [item.kind for item in selectors.documents_being_issued(round_)] == [
-        DocumentKind.DISPOSITION]
+    # No job: nothing is coming, so the page promises nothing; `issue_documents` files it.
+    assert selectors.documents_being_issued(round_) == []
 
 
 def test_a_round_cancelled_while_its_job_waits_has_its_document_marked_cancelled(
@@ -277,3 +276,17 @@ def test_the_db_worker_command_files_the_queued_documents(org, sop):
     assert document.kind == DocumentKind.DISPOSITION
     assert DBTaskResult.objects.get(
         task_path=issue_documents_task.module_path).status == "SUCCESSFUL"
+
+
+def test_a_job_whose_worker_died_is_not_being_issued_for_ever(org, opened_round):
+    """A worker killed mid-render leaves its job RUNNING: after half an hour the page stops
+    promising the document (nothing will file it but `issue_documents`)."""
+    from django_tasks_db.models import DBTaskResult
+
+    [job] = DBTaskResult.objects.filter(task_path=issue_documents_task.module_path)
+    job.status, job.started_at = "RUNNING", timezone.now() - timedelta(minutes=5)
+    job.save(update_fields=["status", "started_at"])
+    assert len(selectors.documents_being_issued(opened_round)) == 1
+    job.started_at = timezone.now() - timedelta(minutes=31)
+    job.save(update_fields=["started_at"])
+    assert selectors.documents_being_issued(opened_round) == []

@@ -28,12 +28,14 @@ def badge_settings(settings):
 
 @pytest.fixture
 def swept(org, entry_round):
-    """Friday 14 August 2026 14:00: each data entry holder has two reminders."""
+    """Friday 14 August 2026 14:00: each data entry holder has two reminders (the first at
+    09:00, "time is up" at 14:00)."""
     import time_machine
 
     assign_open_steps(entry_round, at(13, 13))
-    with time_machine.travel(at(14, 14), tick=False):
-        sweep()
+    for moment in (at(14, 9), at(14, 14)):
+        with time_machine.travel(moment, tick=False):
+            sweep()
     return Notification.objects.filter(recipient=org.staff_x).order_by("id")
 
 
