@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Q
 from django.utils import timezone
 
 from kinerja.collection.models import Disposition, StepExecution
@@ -43,8 +42,7 @@ class Holders:
         self.day = day
         self.tree = UnitTree.for_agency(agency_id)
         holdings = (
-            PositionHolding.objects.filter(position__unit__agency_id=agency_id, start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            PositionHolding.objects.on(day).filter(position__unit__agency_id=agency_id)
             .select_related("person", "position")
             .order_by("capacity", "position__kind", "id")
         )
@@ -54,15 +52,7 @@ class Holders:
         for holding in holdings:
             position = holding.position
             self.people[holding.person_id] = holding.person
-            roles[holding.person_id].append(
-                Role(
-                    position.id,
-                    position.kind,
-                    position.title,
-                    position.unit_id,
-                    "" if holding.capacity == "definitive" else holding.capacity,
-                )
-            )
+            roles[holding.person_id].append(Role.of_holding(holding))
             self.holders_of_post[position.id].add(holding.person_id)
         self.viewers = {
             person_id: Viewer(person_id, agency_id, tuple(found), self.tree)

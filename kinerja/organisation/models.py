@@ -255,8 +255,7 @@ class Person(models.Model):
         """Positions held on the day (today in WITA by default), definitive ones first."""
         day = day or timezone.localdate()
         return (
-            self.holdings.filter(start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            self.holdings.on(day)
             .select_related("position__unit")
             .order_by("capacity", "position__kind")
         )
@@ -267,6 +266,13 @@ class Capacity(models.TextChoices):
     DEFINITIVE = "definitive", _("Definitive")
     PLT = "plt", _("Plt. (acting, post vacant)")
     PLH = "plh", _("Plh. (acting, holder away)")
+
+
+class HoldingQuerySet(models.QuerySet):
+    def on(self, day: date):
+        """The holdings in force on the day."""
+        return self.filter(start_date__lte=day).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
 class PositionHolding(models.Model):
@@ -281,6 +287,8 @@ class PositionHolding(models.Model):
     start_date = models.DateField(_("from"), default=date(2020, 1, 1))
     end_date = models.DateField(_("until"), null=True, blank=True)
     decree = models.CharField(_("decree (SK)"), max_length=120, blank=True)
+
+    objects = HoldingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("position held")

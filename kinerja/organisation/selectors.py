@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,8 +32,7 @@ def current_holdings_of_unit(*, unit: Unit):
     """Who holds each post of the unit today, acting officials included."""
     today = timezone.localdate()
     current = (
-        PositionHolding.objects.filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        PositionHolding.objects.on(today)
         .select_related("person")
         .order_by("capacity", "person__name")
     )

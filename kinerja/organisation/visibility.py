@@ -57,6 +57,13 @@ class Role:
     unit_id: int
     acting: str
 
+    @classmethod
+    def of_holding(cls, holding) -> Role:
+        """The role a `PositionHolding` (with its position loaded) gives."""
+        position = holding.position
+        return cls(position.id, position.kind, position.title, position.unit_id,
+                   "" if holding.capacity == "definitive" else holding.capacity)
+
 
 @dataclass
 class UnitTree:
@@ -117,11 +124,7 @@ class Viewer:
         if person is None:
             return cls(person_id=None, agency_id=NO_AGENCY, roles=(), tree=UnitTree(units={}))
         holdings = person.holdings_on(day or timezone.localdate())
-        roles = tuple(
-            Role(h.position_id, h.position.kind, h.position.title, h.position.unit_id,
-                 "" if h.capacity == "definitive" else h.capacity)
-            for h in holdings
-        )
+        roles = tuple(Role.of_holding(holding) for holding in holdings)
         return cls(person.id, person.agency_id, roles, UnitTree.for_agency(person.agency_id))
 
     @property
