@@ -27,12 +27,10 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import platform
 import random
 import sys
 import time
 from contextlib import nullcontext
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,6 +42,7 @@ from recap_scale import (
     build_agencies,
     paired,
     prepare_database,
+    print_environment,
     print_table,
     release,
     settle,
@@ -353,16 +352,9 @@ def main() -> int:
         call_command("migrate", verbosity=0, interactive=False)
         trivial_template_dir()
         migrated = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
-                           else "SHOW server_version")
-            server = cursor.fetchone()[0]
         import weasyprint
 
-        print(f"database: {database.label} ({connection.vendor} {server})")
-        print(f"python {platform.python_version()}, django {django.get_version()}, "
-              f"weasyprint {weasyprint.__version__}, {os.cpu_count()} cpus, "
-              f"{date.today().isoformat()}, load average {os.getloadavg()[0]:.1f}")
+        print_environment(database, weasyprint=weasyprint.__version__)
         batch_units = [BATCH_SIZES[n % len(BATCH_SIZES)] for n in range(args.agencies)]
         batch_rows = sum(batch_units) * BATCH_INDICATORS
         print(f"scale: 1 agency × {args.units} units × {args.indicators} indicators; "

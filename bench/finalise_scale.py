@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sys
 import time
-from datetime import date
 
 from documents_scale import TRIVIAL_TEMPLATE, pdf_pages, runs, trivial_template_dir
 from recap_scale import (
@@ -45,6 +43,7 @@ from recap_scale import (
     Scale,
     build_agencies,
     prepare_database,
+    print_environment,
     print_table,
     release,
     settle,
@@ -209,17 +208,10 @@ def main() -> int:
         trivial_template_dir()
         override_settings(KINERJA_SIGNING_PASSPHRASE=PASSPHRASE).enable()
         migrated = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
-                           else "SHOW server_version")
-            server = cursor.fetchone()[0]
         import weasyprint
         from django.conf import settings
 
-        print(f"database: {database.label} ({connection.vendor} {server})")
-        print(f"python {platform.python_version()}, django {django.get_version()}, "
-              f"weasyprint {weasyprint.__version__}, {os.cpu_count()} cpus, "
-              f"{date.today().isoformat()}, load average {os.getloadavg()[0]:.1f}")
+        print_environment(database, weasyprint=weasyprint.__version__)
         print(f"task backend: {settings.TASKS['default']['BACKEND']} (as before: "
               f"{IMMEDIATE['default']['BACKEND']})")
         count = 2 * (args.repeat + 1)

@@ -288,6 +288,23 @@ def _executions(round_, tracks, steps, now: datetime):
         at += timedelta(days=1)
 
 
+def print_environment(database: Database, **versions: str) -> None:
+    """What the figures were measured on: the database server, Python, Django (and any
+    `versions` given, e.g. weasyprint), the cores, the day and the load."""
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
+                       else "SHOW server_version")
+        server = cursor.fetchone()[0]
+    extra = "".join(f"{name} {version}, " for name, version in versions.items())
+    print(f"database: {database.label} ({connection.vendor} {server})")
+    print(f"python {platform.python_version()}, django {django.get_version()}, {extra}"
+          f"{os.cpu_count()} cpus, {date.today().isoformat()}, load average "
+          f"{os.getloadavg()[0]:.1f}")
+
+
 def settle(vendor: str) -> str:
     """PostgreSQL: what autovacuum would have done by now (statistics, visibility map) and a
     checkpoint, so that neither the planner's guesses about empty tables nor the bulk load's
@@ -495,14 +512,7 @@ def main() -> int:
 
         call_command("migrate", verbosity=0, interactive=False)
         migrated = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite"
-                           else "SHOW server_version")
-            server = cursor.fetchone()[0]
-        print(f"database: {database.label} ({connection.vendor} {server})")
-        print(f"python {platform.python_version()}, django {django.get_version()}, "
-              f"{os.cpu_count()} cpus, {date.today().isoformat()}, load average "
-              f"{os.getloadavg()[0]:.1f}")
+        print_environment(database)
         print(f"scale: {scale.agencies} agencies × {scale.units} units × {scale.indicators} "
               f"indicators × {len(periods)} periods ({', '.join(periods)}) of {scale.year}")
         print(f"migrate: {migrated - started:.1f} s")
